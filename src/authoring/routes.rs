@@ -1,0 +1,44 @@
+//! Instructor pages. Every handler starts with `ctx.instructor()?`: anonymous visitors are sent to
+//! sign in, students get 403.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::{QuestionRow, TaskCoverage};
+use crate::bank::sync::{ExamSummary, exams, stored_blueprint};
+use crate::error::AppResult;
+use crate::web::{AppState, Ctx, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/instructor", get(dashboard))
+}
+
+pub struct ExamView {
+    pub summary: ExamSummary,
+    pub coverage: Vec<TaskCoverage>,
+    pub questions: Vec<QuestionRow>,
+}
+
+#[derive(Template)]
+#[template(path = "authoring/dashboard.html")]
+struct Dashboard<'a> {
+    ctx: &'a Ctx,
+    exams: Vec<ExamView>,
+}
+
+async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    ctx.instructor()?;
+    let mut views = vec![];
+    for summary in exams(&state.pool).await? {
+        let Some(bp) = stored_blueprint(&state.pool, &summary.code).await? else { continue };
+        views.push(ExamView {
+            coverage: super::coverage(&state.pool, &bp).await?,
+            questions: super::questions(&state.pool, &summary.code).await?,
+            summary,
+        });
+    }
+    Ok(render(&Dashboard { ctx: &ctx, exams: views })?.into_response())
+}

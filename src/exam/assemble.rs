@@ -1,0 +1,231 @@
+//! Choosing the questions of a mock exam. Pure: the caller supplies the candidate pool (with when the
+//! candidate last saw each question) and a random source; nothing here touches the database.
+//!
+//! 1. The exam's question count is apportioned over the domains by their weights (largest remainder:
+//!    13/16/23/13 for MLS-C01), and each domain's share over its task statements in equal proportion.
+//!    A task statement with too few questions gives its shortfall to the domain's other tasks.
+//! 2. Within a task statement, questions never seen in an earlier mock come first; then the least
+//!    recently seen. Ties are broken at random, so two fresh candidates get different exams.
+//! 3. The chosen questions are shuffled into one order, and each question's options are shuffled.
+
+use rand::Rng;
+use rand::seq::SliceRandom;
+
+use crate::bank::Blueprint;
+use crate::bank::apportion::apportion;
+
+/// A question that may go into the exam.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub version_id: i64,
+    pub task: String,
+    pub option_count: usize,
+    /// When this candidate last had the question in a mock (None: never).
+    pub last_seen: Option<time::OffsetDateTime>,
+}
+
+/// One question of the assembled exam: the version and the order its options are shown in
+/// (`option_order[k]` = file index of the option shown k-th).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    pub version_id: i64,
+    pub option_order: Vec<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "The question bank is too small for a full {exam} mock exam: domain {domain} ({title}) has {available} \
+     question(s) and a mock needs {needed}. Ask an instructor to add questions."
+)]
+pub struct TooSmall {
+    pub exam: String,
+    pub domain: u32,
+    pub title: String,
+    pub available: usize,
+    pub needed: u32,
+}
+
+/// How many questions each domain gets, in blueprint order.
+pub fn domain_counts(blueprint: &Blueprint) -> Vec<u32> {
+    let weights: Vec<u32> = blueprint.domains.iter().map(|d| d.weight).collect();
+    apportion(blueprint.question_count, &weights)
+}
+
+/// Spreads `needed` over tasks with `available[i]` questions each: in equal proportion, then moving
+/// any shortfall to the tasks that still have questions (most spare first). `None` if too few overall.
+pub fn task_counts(needed: u32, available: &[usize]) -> Option<Vec<u32>> {
+    if available.iter().sum::<usize>() < needed as usize {
+        return None;
+    }
+    let mut counts = apportion(needed, &vec![1; available.len()]);
+    let mut shortfall = 0;
+    for (c, &a) in counts.iter_mut().zip(available) {
+        if *c as usize > a {
+            shortfall += *c - a as u32;
+            *c = a as u32;
+        }
+    }
+    while shortfall > 0 {
+        let (i, _) = counts
+            .iter()
+            .zip(available)
+            .enumerate()
+            .filter(|(_, (c, a))| (**c as usize) < **a)
+            .max_by_key(|(i, (c, a))| (**a - **c as usize, std::cmp::Reverse(*i)))?;
+        counts[i] += 1;
+        shortfall -= 1;
+    }
+    Some(counts)
+}
+
+pub fn assemble(blueprint: &Blueprint, pool: &[Candidate], rng: &mut impl Rng) -> Result<Vec<Pick>, TooSmall> {
+    let mut chosen: Vec<&Candidate> = Vec::with_capacity(blueprint.question_count as usize);
+    for (domain, needed) in blueprint.domains.iter().zip(domain_counts(blueprint)) {
+        let by_task: Vec<Vec<&Candidate>> = domain
+            .tasks
+            .iter()
+            .map(|t| pool.iter().filter(|c| c.task == t.id).collect())
+            .collect();
+        let available: Vec<usize> = by_task.iter().map(Vec::len).collect();
+        let counts = task_counts(needed, &available).ok_or_else(|| TooSmall {
+            exam: blueprint.code.clone(),
+            domain: domain.number,
+            title: domain.title.clone(),
+            available: available.iter().sum(),
+            needed,
+        })?;
+        for (mut questions, count) in by_task.into_iter().zip(counts) {
+            questions.shuffle(rng);
+            // Stable sort after the shuffle: unseen first, then oldest sighting; random within ties.
+            questions.sort_by_key(|c| c.last_seen.map(|t| (1, t)).unwrap_or((0, time::OffsetDateTime::UNIX_EPOCH)));
+            chosen.extend(questions.into_iter().take(count as usize));
+        }
+    }
+    chosen.shuffle(rng);
+    Ok(chosen
+        .into_iter()
+        .map(|c| {
+            let mut order: Vec<i32> = (0..c.option_count as i32).collect();
+            order.shuffle(rng);
+            Pick { version_id: c.version_id, option_order: order }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bank::{Domain, ScoreScale, TaskStatement};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+    use std::collections::HashMap;
+
+    fn blueprint(weights: &[u32], tasks_per_domain: usize, count: u32) -> Blueprint {
+        Blueprint {
+            code: "TEST".into(),
+            name: "Test exam".into(),
+            question_count: count,
+            duration_minutes: 180,
+            score: ScoreScale { min: 100, max: 1000, pass: 750 },
+            domains: weights
+                .iter()
+                .enumerate()
+                .map(|(d, &w)| Domain {
+                    number: d as u32 + 1,
+                    title: format!("Domain {}", d + 1),
+                    weight: w,
+                    tasks: (0..tasks_per_domain)
+                        .map(|t| TaskStatement { id: format!("{}.{}", d + 1, t + 1), title: String::new() })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    fn pool(bp: &Blueprint, per_task: usize) -> Vec<Candidate> {
+        let mut id = 0;
+        let mut out = vec![];
+        for (_, t) in bp.tasks() {
+            for _ in 0..per_task {
+                id += 1;
+                out.push(Candidate { version_id: id, task: t.id.clone(), option_count: 4, last_seen: None });
+            }
+        }
+        out
+    }
+
+    fn per_domain(bp: &Blueprint, pool: &[Candidate], picks: &[Pick]) -> Vec<u32> {
+        let task_of: HashMap<i64, &str> = pool.iter().map(|c| (c.version_id, c.task.as_str())).collect();
+        bp.domains
+            .iter()
+            .map(|d| picks.iter().filter(|p| bp.domain_of(task_of[&p.version_id]).unwrap().number == d.number).count() as u32)
+            .collect()
+    }
+
+    #[test]
+    fn mls_c01_weights_give_13_16_23_13() {
+        let bp = blueprint(&[20, 24, 36, 20], 3, 65);
+        assert_eq!(domain_counts(&bp), vec![13, 16, 23, 13]);
+        let pool = pool(&bp, 30);
+        let picks = assemble(&bp, &pool, &mut StdRng::seed_from_u64(1)).unwrap();
+        assert_eq!(picks.len(), 65);
+        assert_eq!(per_domain(&bp, &pool, &picks), vec![13, 16, 23, 13]);
+        let mut ids: Vec<i64> = picks.iter().map(|p| p.version_id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 65, "no question twice");
+    }
+
+    #[test]
+    fn odd_weights_still_fill_the_exam() {
+        let bp = blueprint(&[1, 1, 1], 2, 10);
+        assert_eq!(domain_counts(&bp).iter().sum::<u32>(), 10);
+        let pool = pool(&bp, 5);
+        assert_eq!(assemble(&bp, &pool, &mut StdRng::seed_from_u64(2)).unwrap().len(), 10);
+    }
+
+    #[test]
+    fn spreads_a_domain_over_its_tasks_and_moves_shortfalls() {
+        assert_eq!(task_counts(23, &[30, 30, 30, 30, 30]), Some(vec![5, 5, 5, 4, 4]));
+        assert_eq!(task_counts(13, &[2, 30, 30]), Some(vec![2, 6, 5]));
+        assert_eq!(task_counts(13, &[2, 3, 4]), None);
+        assert_eq!(task_counts(0, &[0, 0]), Some(vec![0, 0]));
+    }
+
+    #[test]
+    fn too_small_a_bank_is_refused_with_a_clear_message() {
+        let bp = blueprint(&[20, 24, 36, 20], 3, 65);
+        let mut pool = pool(&bp, 30);
+        pool.retain(|c| !c.task.starts_with("3.") || c.version_id % 5 == 0); // 18 left in domain 3
+        let err = assemble(&bp, &pool, &mut StdRng::seed_from_u64(3)).unwrap_err();
+        assert_eq!((err.domain, err.available, err.needed), (3, 18, 23));
+        assert!(err.to_string().contains("too small"), "{err}");
+    }
+
+    #[test]
+    fn unseen_questions_come_first_then_the_least_recently_seen() {
+        let bp = blueprint(&[100], 1, 4);
+        let t = |secs| Some(time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(secs));
+        let mk = |id, seen| Candidate { version_id: id, task: "1.1".into(), option_count: 4, last_seen: seen };
+        let pool = vec![mk(1, t(100)), mk(2, None), mk(3, t(50)), mk(4, t(300)), mk(5, None), mk(6, t(200))];
+        for seed in 0..20 {
+            let mut ids: Vec<i64> =
+                assemble(&bp, &pool, &mut StdRng::seed_from_u64(seed)).unwrap().iter().map(|p| p.version_id).collect();
+            ids.sort();
+            assert_eq!(ids, vec![1, 2, 3, 5], "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn options_are_shuffled_permutations() {
+        let bp = blueprint(&[100], 1, 20);
+        let pool = pool(&bp, 20);
+        let picks = assemble(&bp, &pool, &mut StdRng::seed_from_u64(4)).unwrap();
+        for p in &picks {
+            let mut o = p.option_order.clone();
+            o.sort();
+            assert_eq!(o, vec![0, 1, 2, 3]);
+        }
+        assert!(picks.iter().any(|p| p.option_order != vec![0, 1, 2, 3]), "some order changes");
+    }
+}

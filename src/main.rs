@@ -1,0 +1,17 @@
+//! `mockexam`: the command line. Everything it does lives in the library; this only parses flags,
+//! sets up logging and hands over.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = mockexam::cli::Cli::parse();
+    mockexam::telemetry::init();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(mockexam::cli::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

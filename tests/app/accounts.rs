@@ -1,0 +1,240 @@
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn sign_up_sign_out_and_sign_in_again() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    let res = app.sign_up(&email, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/");
+    let home = app.text("/").await;
+    assert!(home.contains(&email) && home.contains("Your dashboard"), "signed in after sign-up");
+
+    let res = app.post("/signout", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let home = app.text("/").await;
+    assert!(!home.contains(&email) && home.contains("Create a free account"), "signed out");
+
+    let res = app.sign_in(&email.to_uppercase(), PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "email is case-insensitive");
+    assert!(app.text("/").await.contains(&email));
+
+    let stored: String = sqlx::query_scalar("select password_hash from users where email = $1")
+        .bind(&email)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "Argon2id at OWASP minimum: {stored}");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_are_refused_alike() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, PASSWORD).await;
+    let other = app.another_client();
+    let wrong = other.sign_in(&email, "not the password at all").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().await.contains("Wrong email or password."));
+    let unknown = other.sign_in(&unique_email(), PASSWORD).await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert!(unknown.text().await.contains("Wrong email or password."));
+    assert!(!other.text("/").await.contains(&email), "not signed in");
+}
+
+#[tokio::test]
+async fn duplicate_email_is_refused_with_a_clear_message() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    assert_eq!(app.sign_up(&email, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let second = app.another_client();
+    let res = second.sign_up(&format!("  {}  ", email.to_uppercase()), "another long password").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.contains("already exists"));
+    let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn weak_input_is_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let res = app.sign_up("not-an-email", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.contains("Enter an email address"));
+    let res = app.sign_up(&unique_email(), "short").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.contains("at least 10 characters"));
+    let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 0);
+}
+
+async fn failed_sign_in(app: &TestApp, email: &str, ip: &str) -> StatusCode {
+    let token = app.csrf().await;
+    app.client
+        .post(app.url("/signin"))
+        .header("x-forwarded-for", ip)
+        .form(&[("email", email), ("password", "wrong password!"), ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_per_address_and_per_account() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, PASSWORD).await;
+    app.post("/signout", &[]).await;
+
+    // Per address: ten failures from one address (for different accounts), then 429 there only.
+    let attacker = app.another_client();
+    for i in 0..10 {
+        assert_eq!(failed_sign_in(&attacker, &format!("x{i}@example.com"), "203.0.113.7").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(failed_sign_in(&attacker, "y@example.com", "203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(failed_sign_in(&attacker, "y@example.com", "203.0.113.8").await, StatusCode::UNAUTHORIZED);
+
+    // Per account: failures from many addresses against one account lock it for unknown browsers...
+    for i in 0..10 {
+        failed_sign_in(&attacker, &email, &format!("198.51.100.{i}")).await;
+    }
+    let stranger = app.another_client();
+    assert_eq!(failed_sign_in(&stranger, &email, "192.0.2.50").await, StatusCode::TOO_MANY_REQUESTS);
+    let token = stranger.csrf().await;
+    let right = stranger
+        .client
+        .post(stranger.url("/signin"))
+        .header("x-forwarded-for", "192.0.2.50")
+        .form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password is not checked");
+
+    // ...but not for the owner's browser, which signed in here before (known-device cookie).
+    let token = app.csrf().await;
+    let owner = app
+        .client
+        .post(app.url("/signin"))
+        .header("x-forwarded-for", "192.0.2.99")
+        .form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(owner.status(), StatusCode::SEE_OTHER, "the owner is not locked out");
+
+    // The lock is short: failures older than the window no longer count.
+    sqlx::query("update sign_in_failures set at = at - interval '61 seconds'").execute(&app.pool).await.unwrap();
+    assert_eq!(failed_sign_in(&stranger, &email, "192.0.2.50").await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn posts_without_the_right_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    let res = app.post_raw("/signup", &[("email", &email), ("password", PASSWORD)]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.contains("did not come from this site"));
+    app.csrf().await; // the session now has a token, but not this one
+    let res = app.post_raw("/signup", &[("email", &email), ("password", PASSWORD), ("csrf", "forged")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app
+        .client
+        .post(app.url("/signup"))
+        .header("x-csrf-token", "forged")
+        .form(&[("email", email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 0, "nothing was created");
+}
+
+#[tokio::test]
+async fn instructor_pages_need_the_instructor_role() {
+    let app = spawn_app().await;
+    let anonymous = app.get("/instructor").await;
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&anonymous), "/signin?next=%2Finstructor");
+
+    let email = unique_email();
+    app.sign_up(&email, PASSWORD).await;
+    let student = app.get("/instructor").await;
+    assert_eq!(student.status(), StatusCode::FORBIDDEN);
+
+    let parsed = mockexam::accounts::Email::parse(&email).unwrap();
+    assert!(mockexam::accounts::grant(&app.pool, &parsed, mockexam::accounts::Role::Instructor).await.unwrap());
+    let page = app.text("/instructor").await;
+    assert!(page.contains("MLS-C01") && page.contains("Needed per mock"));
+}
+
+#[tokio::test]
+async fn sign_in_issues_a_new_session_id_and_safe_cookies() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, PASSWORD).await;
+    app.post("/signout", &[]).await;
+    let res = app.get("/signin").await;
+    let before = session_cookie(&res).expect("anonymous session for the form token");
+    assert!(before.contains("HttpOnly") && before.contains("SameSite=Lax"), "{before}");
+    let res = app.sign_in(&email, PASSWORD).await;
+    let after = session_cookie(&res).expect("session cookie at sign-in");
+    assert_ne!(cookie_value(&before), cookie_value(&after), "session id changes at sign-in");
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("mockexam_session="))
+        .map(str::to_string)
+}
+
+fn cookie_value(c: &str) -> &str {
+    c.split(';').next().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_errors_are_friendly() {
+    let app = spawn_app().await;
+    let res = app.get("/signin").await;
+    let h = res.headers();
+    let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
+    let missing = app.get("/no/such/page").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.headers().get("content-security-policy").is_some());
+    assert!(missing.text().await.contains("There is no page at this address."));
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let app = spawn_app().await;
+    let token = app.csrf().await;
+    let huge = "x".repeat(300 * 1024);
+    let res = app
+        .client
+        .post(app.url("/signin"))
+        .form(&[("email", huge.as_str()), ("password", "x"), ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn health_check_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.pool.close().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+}

@@ -1,0 +1,9 @@
+//! Integration tests: one binary, the real app on a random port against real PostgreSQL.
+//! Set DATABASE_URL to use an existing server; otherwise an embedded cluster is started.
+
+mod accounts;
+mod bank_sync;
+mod browser;
+mod embedded;
+mod exam;
+mod helpers;

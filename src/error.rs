@@ -19,6 +19,8 @@ pub enum AppError {
     /// A request that makes sense but cannot be done now (e.g. an answer after the deadline).
     #[error("{0}")]
     Conflict(String),
+    #[error("the request is too large")]
+    TooLarge,
     #[error("too many attempts; wait a minute and try again")]
     TooManyRequests,
     #[error("this form has expired or did not come from this site; go back, reload the page and try again")]
@@ -51,6 +53,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

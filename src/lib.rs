@@ -25,6 +25,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod exam;
+pub mod report;
 pub mod server;
 pub mod telemetry;
 pub mod web;

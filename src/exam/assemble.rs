@@ -126,7 +126,7 @@ mod tests {
             name: "Test exam".into(),
             question_count: count,
             duration_minutes: 180,
-            score: ScoreScale { min: 100, max: 1000, pass: 750 },
+            score: ScoreScale { min: 100, max: 1000, pass: 750, cut_percent: 72 },
             domains: weights
                 .iter()
                 .enumerate()

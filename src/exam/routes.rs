@@ -132,11 +132,11 @@ struct QuestionPage<'a> {
 }
 
 impl QuestionPage<'_> {
-    fn letter(&self, i: &usize) -> char {
-        LETTERS.get(*i).copied().unwrap_or('?')
+    fn letter(&self, i: impl std::borrow::Borrow<usize>) -> char {
+        LETTERS.get(*i.borrow()).copied().unwrap_or('?')
     }
-    fn is_chosen(&self, i: &usize) -> bool {
-        self.item.chosen.contains(i)
+    fn is_chosen(&self, i: impl std::borrow::Borrow<usize>) -> bool {
+        self.item.chosen.contains(i.borrow())
     }
     fn count_word(&self) -> &'static str {
         ["zero", "one", "TWO", "THREE", "FOUR", "FIVE"].get(self.item.correct_count).copied().unwrap_or("several")

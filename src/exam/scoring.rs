@@ -59,7 +59,7 @@ pub fn percent(correct: i64, total: i64) -> i64 {
 mod tests {
     use super::*;
 
-    const MLS: ScoreScale = ScoreScale { min: 100, max: 1000, pass: 750 };
+    const MLS: ScoreScale = ScoreScale { min: 100, max: 1000, pass: 750, cut_percent: 72 };
 
     #[test]
     fn the_three_anchor_points() {

@@ -69,7 +69,7 @@ async fn check(req: Request) -> Result<Request, AppError> {
     let (parts, body) = req.into_parts();
     let bytes = to_bytes(body, super::BODY_LIMIT)
         .await
-        .map_err(|_| AppError::BadRequest("The form is too large.".into()))?;
+        .map_err(|_| AppError::TooLarge)?;
     let sent = form_urlencoded_field(&bytes, FORM_FIELD).ok_or(AppError::CsrfRejected)?;
     if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         return Err(AppError::CsrfRejected);

@@ -1,6 +1,7 @@
 //! The web layer: shared state, the router (each feature module exposes `router()`, merged here), and
 //! the one stack of middleware every request passes through.
 
+mod assets;
 pub mod csrf;
 pub mod page;
 mod security;
@@ -18,8 +19,6 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
@@ -90,7 +89,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(pages)
-        .nest_service("/assets", ServeDir::new(assets_dir()))
+        .route("/assets/{name}", get(assets::serve))
         .fallback(|| async { error_page(StatusCode::NOT_FOUND, "There is no page at this address.") })
         .layer(
             ServiceBuilder::new()
@@ -103,19 +102,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(CatchPanicLayer::custom(|_| {
                     error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
                 }))
-                .layer(TimeoutLayer::new(Duration::from_secs(30)))
-                .layer(DefaultBodyLimit::disable())
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+                .layer(DefaultBodyLimit::max(BODY_LIMIT))
                 .layer(axum::middleware::from_fn(security::headers)),
         )
         .with_state(state)
-}
-
-/// Assets ship beside the binary's crate; `MOCKEXAM_ASSETS` overrides (e.g. in a container image).
-fn assets_dir() -> std::path::PathBuf {
-    std::env::var_os("MOCKEXAM_ASSETS")
-        .map(Into::into)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"))
 }
 
 /// 200 only when the database answers.

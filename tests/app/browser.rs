@@ -1,0 +1,174 @@
+//! The exam in a real headless Chromium (driven over WebDriver by chromedriver). The test installs
+//! Debian's chromium and chromium-driver itself when they are missing.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// apt-get once per test binary, and only when the browser is missing.
+fn ensure_browser() {
+    static INSTALLED: Mutex<bool> = Mutex::new(false);
+    let mut done = INSTALLED.lock().unwrap();
+    if *done || (std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists()) {
+        *done = true;
+        return;
+    }
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver) >/tmp/mockexam-chromium-install.log 2>&1")
+        .status()
+        .expect("run apt-get");
+    assert!(status.success(), "installing chromium failed; see /tmp/mockexam-chromium-install.log (run as root?)");
+    *done = true;
+}
+
+struct Driver {
+    process: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+async fn browser() -> (Client, Driver) {
+    ensure_browser();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let process = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let profile = tempfile::tempdir().unwrap();
+    let driver = Driver { process, port, _profile: profile };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", driver.port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--disable-quic", "--window-size=1200,900",
+                     format!("--user-data-dir={}", driver._profile.path().display())]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone().into_iter().collect();
+    let client = ClientBuilder::rustls()
+        .expect("tls")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("connect to chromedriver");
+    (client, driver)
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+async fn wait_for_text(c: &Client, css: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(el) = c.find(Locator::Css(css)).await
+            && el.text().await.unwrap_or_default().contains(want)
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} never showed {want:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn is_checked(c: &Client, css: &str) -> bool {
+    c.find(Locator::Css(css)).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true")
+}
+
+#[tokio::test]
+async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
+    let app = spawn_app().await;
+    let (c, _driver) = browser().await;
+    let result = async {
+        // Sign up.
+        c.goto(&app.url("/signup")).await.unwrap();
+        c.find(Locator::Id("email")).await.unwrap().send_keys(&unique_email()).await.unwrap();
+        c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "h1", "Your dashboard").await;
+
+        // Start a mock.
+        c.find(Locator::Css("form[action='/exams/MLS-C01/start'] button")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#question-heading", "Question 1 of 65").await;
+
+        // Answer by clicking: the script saves at once.
+        c.find(Locator::Css("label[for=choice-1]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        wait_for_text(&c, "#answered-count", "1").await;
+
+        // Next question by keyboard, answer by keyboard, flag by keyboard.
+        c.find(Locator::Css("body")).await.unwrap().send_keys("n").await.unwrap();
+        wait_for_text(&c, "#question-heading", "Question 2 of 65").await;
+        c.find(Locator::Css("body")).await.unwrap().send_keys("3").await.unwrap();
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        c.find(Locator::Css("body")).await.unwrap().send_keys("f").await.unwrap();
+        wait_for_text(&c, "#flagged-count", "1").await;
+        assert!(is_checked(&c, "#choice-2").await);
+
+        // Reload mid-exam: answer, flag and time are kept.
+        let before: i64 = c
+            .find(Locator::Id("timer"))
+            .await
+            .unwrap()
+            .attr("data-remaining")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse()
+            .unwrap();
+        c.refresh().await.unwrap();
+        wait_for_text(&c, "#question-heading", "Question 2 of 65").await;
+        assert!(is_checked(&c, "#choice-2").await, "answer kept after reload");
+        assert!(is_checked(&c, "#flagged").await, "flag kept after reload");
+        let after: i64 =
+            c.find(Locator::Id("timer")).await.unwrap().attr("data-remaining").await.unwrap().unwrap().parse().unwrap();
+        assert!(after <= before && before - after < 30, "time kept: {before} then {after}");
+        let shown = text_of(&c, "#timer").await;
+        assert!(shown.starts_with("2:5") || shown.starts_with("3:00"), "countdown shows {shown}");
+
+        // Previous question still answered.
+        c.find(Locator::Id("prev")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#question-heading", "Question 1 of 65").await;
+        assert!(is_checked(&c, "#choice-1").await);
+
+        // Review screen, then submit with confirmation.
+        c.find(Locator::Id("review")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "h1", "Review your answers").await;
+        assert!(text_of(&c, "#review-grid").await.contains("Flagged"));
+        c.find(Locator::Css("a[href$='/submit']")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "main", "63").await; // unanswered count on the confirmation page
+        c.find(Locator::Id("confirm-submit")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "h1", "Your result").await;
+        let score = text_of(&c, "#scaled-score").await;
+        assert!(score.contains("/ 1000"), "{score}");
+        assert!(text_of(&c, "#domain-table").await.contains("Data Engineering"));
+    }
+    .await;
+    c.close().await.ok();
+    result
+}

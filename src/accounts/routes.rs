@@ -65,7 +65,7 @@ async fn signup(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Creden
             Ok(user) => {
                 start_session(&ctx, user.id).await?;
                 ctx.flash("Welcome! Your account is ready.").await?;
-                return Ok(Redirect::to("/").into_response());
+                return remember_device(&state, user.id, Redirect::to("/").into_response()).await;
             }
             Err(CreateError::DuplicateEmail) => CreateError::DuplicateEmail.to_string(),
             Err(CreateError::Other(e)) => return Err(e.into()),
@@ -103,8 +103,13 @@ async fn signin(
         return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
     };
     start_session(&ctx, user.id).await?;
-    let token = throttle::remember_device(&state.pool, user.id).await?;
-    let mut res = Redirect::to(next).into_response();
+    remember_device(&state, user.id, Redirect::to(next).into_response()).await
+}
+
+/// Marks this browser as one the account's owner uses, so a sign-in flood by someone else does not
+/// lock it out (see `throttle`).
+async fn remember_device(state: &AppState, user_id: uuid::Uuid, mut res: Response) -> AppResult<Response> {
+    let token = throttle::remember_device(&state.pool, user_id).await?;
     let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{}={token}; Path=/signin; Max-Age=31536000; HttpOnly; SameSite=Strict{secure}",

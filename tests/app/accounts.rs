@@ -37,10 +37,10 @@ async fn wrong_password_and_unknown_email_are_refused_alike() {
     let other = app.another_client();
     let wrong = other.sign_in(&email, "not the password at all").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert!(wrong.text().await.contains("Wrong email or password."));
+    assert!(wrong.text().await.unwrap().contains("Wrong email or password."));
     let unknown = other.sign_in(&unique_email(), PASSWORD).await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
-    assert!(unknown.text().await.contains("Wrong email or password."));
+    assert!(unknown.text().await.unwrap().contains("Wrong email or password."));
     assert!(!other.text("/").await.contains(&email), "not signed in");
 }
 
@@ -52,7 +52,7 @@ async fn duplicate_email_is_refused_with_a_clear_message() {
     let second = app.another_client();
     let res = second.sign_up(&format!("  {}  ", email.to_uppercase()), "another long password").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.contains("already exists"));
+    assert!(res.text().await.unwrap().contains("already exists"));
     let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&app.pool).await.unwrap();
     assert_eq!(n, 1);
 }
@@ -62,10 +62,10 @@ async fn weak_input_is_refused_and_nothing_is_stored() {
     let app = spawn_app().await;
     let res = app.sign_up("not-an-email", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.contains("Enter an email address"));
+    assert!(res.text().await.unwrap().contains("Enter an email address"));
     let res = app.sign_up(&unique_email(), "short").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.contains("at least 10 characters"));
+    assert!(res.text().await.unwrap().contains("at least 10 characters"));
     let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&app.pool).await.unwrap();
     assert_eq!(n, 0);
 }
@@ -137,7 +137,7 @@ async fn posts_without_the_right_csrf_token_are_refused() {
     let email = unique_email();
     let res = app.post_raw("/signup", &[("email", &email), ("password", PASSWORD)]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(res.text().await.contains("did not come from this site"));
+    assert!(res.text().await.unwrap().contains("did not come from this site"));
     app.csrf().await; // the session now has a token, but not this one
     let res = app.post_raw("/signup", &[("email", &email), ("password", PASSWORD), ("csrf", "forged")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
@@ -211,7 +211,7 @@ async fn pages_carry_security_headers_and_errors_are_friendly() {
     let missing = app.get("/no/such/page").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.headers().get("content-security-policy").is_some());
-    assert!(missing.text().await.contains("There is no page at this address."));
+    assert!(missing.text().await.unwrap().contains("There is no page at this address."));
 }
 
 #[tokio::test]

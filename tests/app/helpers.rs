@@ -118,7 +118,7 @@ impl TestApp {
 
     /// The CSRF token of this client's session (from any page's meta tag).
     pub async fn csrf(&self) -> String {
-        let page = self.get("/signin").await.text().await.expect("body");
+        let page = self.get("/").await.text().await.expect("body");
         csrf_in(&page).expect("page has a csrf meta tag")
     }
 

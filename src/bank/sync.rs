@@ -83,45 +83,30 @@ async fn sync_exam(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> anyho
         let hash = q.content_hash();
         let domain = bp.domain_of(&q.task).map(|d| d.number as i32).unwrap_or(0);
         match existing.get(&q.id) {
-            None => {
-                let version_id = version_for(tx, &bp.code, q, &hash, domain).await?;
-                sqlx::query!(
-                    "insert into questions (exam_code, id, current_version_id, task, domain) values ($1, $2, $3, $4, $5)",
-                    bp.code,
-                    q.id,
-                    version_id,
-                    q.task,
-                    domain
-                )
-                .execute(&mut **tx)
-                .await?;
-                report.added += 1;
+            None => report.added += 1,
+            Some(e) if e.current_hash == hash && !e.retired => {
+                report.unchanged += 1;
+                continue;
             }
             Some(e) => {
-                if e.current_hash == hash && !e.retired {
-                    report.unchanged += 1;
-                    continue;
-                }
-                if e.retired {
-                    report.restored += 1;
-                }
-                if e.current_hash != hash {
-                    report.changed += 1;
-                }
-                let version_id = version_for(tx, &bp.code, q, &hash, domain).await?;
-                sqlx::query!(
-                    "update questions set current_version_id = $3, task = $4, domain = $5, retired_at = null
-                     where exam_code = $1 and id = $2",
-                    bp.code,
-                    q.id,
-                    version_id,
-                    q.task,
-                    domain
-                )
-                .execute(&mut **tx)
-                .await?;
+                report.restored += usize::from(e.retired);
+                report.changed += usize::from(e.current_hash != hash);
             }
         }
+        let version_id = version_for(tx, &bp.code, q, &hash, domain).await?;
+        sqlx::query!(
+            "insert into questions (exam_code, id, current_version_id, task, domain) values ($1, $2, $3, $4, $5)
+             on conflict (exam_code, id) do update
+             set current_version_id = excluded.current_version_id, task = excluded.task,
+                 domain = excluded.domain, retired_at = null",
+            bp.code,
+            q.id,
+            version_id,
+            q.task,
+            domain
+        )
+        .execute(&mut **tx)
+        .await?;
     }
 
     let live: Vec<String> = exam.questions.iter().map(|q| q.id.clone()).collect();

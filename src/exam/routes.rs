@@ -238,10 +238,7 @@ async fn answer(
             return Ok((StatusCode::CONFLICT, Json(json!({ "saved": false, "error": e.to_string(), "redirect": results })))
                 .into_response());
         }
-        Err(e) => {
-            ctx.flash(e.to_string()).await?;
-            return Err(AppError::Conflict(format!("{e} See your results at {results}.")));
-        }
+        Err(e) => return Err(AppError::Conflict(format!("{e} See your results at {results}."))),
     }
     if json {
         let p = progress(&store::states(&state.pool, id).await?);

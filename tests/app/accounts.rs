@@ -70,16 +70,20 @@ async fn weak_input_is_refused_and_nothing_is_stored() {
     assert_eq!(n, 0);
 }
 
-async fn failed_sign_in(app: &TestApp, email: &str, ip: &str) -> StatusCode {
+async fn sign_in_from(app: &TestApp, email: &str, password: &str, ip: &str) -> StatusCode {
     let token = app.csrf().await;
     app.client
         .post(app.url("/signin"))
         .header("x-forwarded-for", ip)
-        .form(&[("email", email), ("password", "wrong password!"), ("csrf", token.as_str())])
+        .form(&[("email", email), ("password", password), ("csrf", token.as_str())])
         .send()
         .await
         .unwrap()
         .status()
+}
+
+async fn failed_sign_in(app: &TestApp, email: &str, ip: &str) -> StatusCode {
+    sign_in_from(app, email, "wrong password!", ip).await
 }
 
 #[tokio::test]
@@ -103,28 +107,12 @@ async fn failed_sign_ins_are_throttled_per_address_and_per_account() {
     }
     let stranger = app.another_client();
     assert_eq!(failed_sign_in(&stranger, &email, "192.0.2.50").await, StatusCode::TOO_MANY_REQUESTS);
-    let token = stranger.csrf().await;
-    let right = stranger
-        .client
-        .post(stranger.url("/signin"))
-        .header("x-forwarded-for", "192.0.2.50")
-        .form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password is not checked");
+    let right = sign_in_from(&stranger, &email, PASSWORD, "192.0.2.50").await;
+    assert_eq!(right, StatusCode::TOO_MANY_REQUESTS, "even the right password is not checked");
 
     // ...but not for the owner's browser, which signed in here before (known-device cookie).
-    let token = app.csrf().await;
-    let owner = app
-        .client
-        .post(app.url("/signin"))
-        .header("x-forwarded-for", "192.0.2.99")
-        .form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(owner.status(), StatusCode::SEE_OTHER, "the owner is not locked out");
+    let owner = sign_in_from(&app, &email, PASSWORD, "192.0.2.99").await;
+    assert_eq!(owner, StatusCode::SEE_OTHER, "the owner is not locked out");
 
     // The lock is short: failures older than the window no longer count.
     sqlx::query("update sign_in_failures set at = at - interval '61 seconds'").execute(&app.pool).await.unwrap();

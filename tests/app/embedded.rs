@@ -90,23 +90,12 @@ fn children(pid: u32) -> Vec<u32> {
     out
 }
 
-async fn sign_up(base: &str, email: &str) -> StatusCode {
+/// Signs up or in (`path` is /signup or /signin) in a fresh browser; the response status.
+async fn credentials(base: &str, path: &str, email: &str) -> StatusCode {
     let c = client();
-    let page = c.get(format!("{base}/signup")).send().await.unwrap().text().await.unwrap();
+    let page = c.get(format!("{base}{path}")).send().await.unwrap().text().await.unwrap();
     let token = csrf_in(&page).unwrap();
-    c.post(format!("{base}/signup"))
-        .form(&[("email", email), ("password", PASSWORD), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
-async fn sign_in(base: &str, email: &str) -> StatusCode {
-    let c = client();
-    let page = c.get(format!("{base}/signin")).send().await.unwrap().text().await.unwrap();
-    let token = csrf_in(&page).unwrap();
-    c.post(format!("{base}/signin"))
+    c.post(format!("{base}{path}"))
         .form(&[("email", email), ("password", PASSWORD), ("csrf", &token)])
         .send()
         .await
@@ -122,7 +111,7 @@ async fn embedded_cluster_starts_keeps_data_stops_with_the_app_and_recovers_from
 
     // First start: initdb, serve, sign up.
     let mut first = serve(&data);
-    assert_eq!(sign_up(&first.base, &email).await, StatusCode::SEE_OTHER);
+    assert_eq!(credentials(&first.base, "/signup", &email).await, StatusCode::SEE_OTHER);
     let health = client().get(format!("{}/healthz", first.base)).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     let pg1 = postmaster_pid(&data);
@@ -137,7 +126,7 @@ async fn embedded_cluster_starts_keeps_data_stops_with_the_app_and_recovers_from
 
     // Second start: same cluster, data kept.
     let mut second = serve(&data);
-    assert_eq!(sign_in(&second.base, &email).await, StatusCode::SEE_OTHER, "account survived the restart");
+    assert_eq!(credentials(&second.base, "/signin", &email).await, StatusCode::SEE_OTHER, "account survived the restart");
     let pg2 = postmaster_pid(&data);
 
     // A crash that leaves the server running: kill the guard, then the app, both with SIGKILL.
@@ -156,7 +145,7 @@ async fn embedded_cluster_starts_keeps_data_stops_with_the_app_and_recovers_from
     assert!(!alive(pg2), "stale server stopped, not duplicated");
     let pg3 = postmaster_pid(&data);
     assert_ne!(pg2, pg3);
-    assert_eq!(sign_in(&third.base, &email).await, StatusCode::SEE_OTHER);
+    assert_eq!(credentials(&third.base, "/signin", &email).await, StatusCode::SEE_OTHER);
 
     // An app that dies outright still takes its server down (the guard process).
     signal(third.child.id(), libc::SIGKILL);

@@ -4,6 +4,7 @@
 mod accounts;
 mod bank_sync;
 mod browser;
+mod cli;
 mod embedded;
 mod exam;
 mod helpers;

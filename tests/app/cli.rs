@@ -1,0 +1,61 @@
+//! The command line, through the real binary.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::helpers::{fresh_database, shipped_bank_dir};
+
+fn mockexam(args: &[&str], db_url: Option<&str>, stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mockexam"));
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    match db_url {
+        Some(url) => cmd.env("DATABASE_URL", url),
+        None => cmd.env_remove("DATABASE_URL"),
+    };
+    let mut child = cmd.spawn().expect("run mockexam");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn user_add_and_grant() {
+    let (url, pool) = fresh_database().await;
+    let out = mockexam(&["user", "add", "Teacher@Example.com"], Some(&url), "a long enough password\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = mockexam(&["user", "add", "teacher@example.com"], Some(&url), "a long enough password\n");
+    assert!(!again.status.success(), "duplicate refused");
+    let weak = mockexam(&["user", "add", "x@example.com"], Some(&url), "short\n");
+    assert!(!weak.status.success() && String::from_utf8_lossy(&weak.stderr).contains("at least 10"));
+    let grant = mockexam(&["user", "grant", "teacher@example.com", "instructor"], Some(&url), "");
+    assert!(grant.status.success());
+    let role: String = sqlx::query_scalar("select role from users where email = 'teacher@example.com'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(role, "instructor");
+    let missing = mockexam(&["user", "grant", "nobody@example.com", "instructor"], Some(&url), "");
+    assert!(!missing.status.success() && String::from_utf8_lossy(&missing.stderr).contains("no account"));
+}
+
+#[test]
+fn bank_check_reports_every_problem_with_path_and_line() {
+    let ok = mockexam(&["bank", "check", shipped_bank_dir().to_str().unwrap()], None, "");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+
+    let dir = tempfile::tempdir().unwrap();
+    let exam = dir.path().join("exam");
+    std::fs::create_dir_all(exam.join("questions")).unwrap();
+    std::fs::copy(shipped_bank_dir().join("mls-c01/blueprint.toml"), exam.join("blueprint.toml")).unwrap();
+    std::fs::write(exam.join("questions/a.md"), "+++\nid = \"a\"\ntask = \"9.9\"\nservices = []\ndifficulty = \"easy\"\n+++\nStem?\n\n- [x] One\n  > why\n- [ ] Two\n  > why\n- [ ] Three\n  > why\n- [ ] Four\n\n## Explanation\nBecause.\n").unwrap();
+    std::fs::write(exam.join("questions/b.md"), "+++\nid = \"b\"\ntask = \"1.1\"\nservices = []\ndifficulty = \"easy\"\ncolour = \"red\"\n+++\nStem?\n\n- [x] One\n  > why\n- [ ] Two\n  > why\n- [ ] Three\n  > why\n- [ ] Four\n  > why\n\n## Explanation\nBecause.\n").unwrap();
+    let bad = mockexam(&["bank", "check", dir.path().to_str().unwrap()], None, "");
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("questions/a.md:3:"), "unknown task on line 3:\n{stderr}");
+    assert!(stderr.contains("questions/a.md:15:"), "option 4 without rationale on line 15:\n{stderr}");
+    assert!(stderr.contains("questions/b.md:6:"), "unknown key on line 6:\n{stderr}");
+
+    let stats = mockexam(&["bank", "stats", shipped_bank_dir().to_str().unwrap()], None, "");
+    let stdout = String::from_utf8_lossy(&stats.stdout);
+    assert!(stdout.contains("Multiple response") && stdout.contains("13") && stdout.contains("3.5"), "{stdout}");
+}

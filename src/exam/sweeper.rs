@@ -1,5 +1,6 @@
 //! Finishes attempts whose candidate never came back: every `every`, each open attempt past its
-//! deadline (plus the answer grace) is scored as of the deadline. Also prunes old sign-in failures.
+//! deadline (plus the answer grace) is scored as of the deadline. Also prunes old sign-in failures and
+//! expired sessions.
 
 use std::time::Duration;
 
@@ -23,6 +24,10 @@ pub async fn run(pool: PgPool, every: Duration) {
         }
         if let Err(e) = crate::accounts::throttle::prune(&pool).await {
             tracing::warn!(error = %e, "pruning sign-in failures failed");
+        }
+        let sessions = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
+        if let Err(e) = tower_sessions::ExpiredDeletion::delete_expired(&sessions).await {
+            tracing::warn!(error = %e, "deleting expired sessions failed");
         }
     }
 }

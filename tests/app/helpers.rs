@@ -24,10 +24,24 @@ fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| match std::env::var("DATABASE_URL") {
         Ok(url) => Cluster::External(url),
         Err(_) => {
+            remove_clusters_of_finished_runs();
             let dir = std::env::temp_dir().join(format!("mockexam-test-pg-{}", std::process::id()));
             Cluster::Embedded(EmbeddedPostgres::start(&dir).expect("embedded PostgreSQL for tests"))
         }
     })
+}
+
+/// Earlier test runs leave their cluster's directory behind (their servers were stopped by the
+/// guard when they exited); remove those whose process is gone.
+fn remove_clusters_of_finished_runs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("mockexam-test-pg-").and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// A URL for a brand-new, empty database with the migrations applied.

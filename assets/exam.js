@@ -66,6 +66,12 @@
       return res.json().catch(function () { return {}; }).then(function (data) { return { res: res, data: data }; });
     }).then(function (r) {
       inFlight = false;
+      if (r.res.redirected && r.res.url.indexOf("/signin") !== -1) {
+        // Signed out (elsewhere, or the session ended): retrying cannot help; say what to do.
+        pending = null;
+        show("You are signed out, so this answer was not saved. Sign in again in another tab, then choose it again; answers saved before are kept.", true);
+        return;
+      }
       if (r.res.ok && r.data.saved) {
         retryDelay = 1000;
         show(pending ? "Saving…" : "Answer saved.");

@@ -172,3 +172,44 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
     c.close().await.ok();
     result
 }
+
+#[tokio::test]
+async fn a_lost_connection_is_shown_and_the_answer_is_retried_until_saved() {
+    let (db_url, pool) = fresh_database().await;
+    mockexam::bank::sync::sync(&pool, shipped_bank()).await.unwrap();
+    let server = IsolatedServer::start(db_url.clone(), None);
+    let addr = server.addr;
+    let (c, _driver) = browser().await;
+    let result = async {
+        c.goto(&format!("http://{addr}/signup")).await.unwrap();
+        c.find(Locator::Id("email")).await.unwrap().send_keys(&unique_email()).await.unwrap();
+        c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "h1", "Your dashboard").await;
+        c.find(Locator::Css("form[action='/exams/MLS-C01/start'] button")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#question-heading", "Question 1 of 65").await;
+
+        // The server goes away; the candidate answers anyway and is told it is not saved yet.
+        server.stop();
+        c.find(Locator::Css("label[for=choice-0]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#save-state", "Not saved: connection problem. Retrying").await;
+        let chosen: Vec<i32> = sqlx::query_scalar("select chosen from attempt_items where position = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(chosen.is_empty());
+
+        // It comes back on the same address: a retry saves the answer.
+        let back = IsolatedServer::start(db_url.clone(), Some(addr));
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        let chosen: Vec<i32> = sqlx::query_scalar("select chosen from attempt_items where position = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(chosen.len(), 1, "the answer chosen during the outage was saved");
+        back.stop();
+    }
+    .await;
+    c.close().await.ok();
+    result
+}

@@ -115,6 +115,47 @@ pub async fn spawn_on(db_url: String, pool: PgPool) -> TestApp {
     TestApp { addr, pool, db_url, client: client(), server }
 }
 
+/// A server in a runtime of its own, so stopping it drops every open connection at once, like a
+/// crashed process (aborting an in-runtime server leaves its keep-alive connections serving).
+pub struct IsolatedServer {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl IsolatedServer {
+    pub fn start(db_url: String, bind: Option<SocketAddr>) -> Self {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            rt.block_on(async move {
+                let pool = db::connect(&db_url).await.expect("connect");
+                let mut settings = Settings::for_tests(shipped_bank_dir());
+                if let Some(addr) = bind {
+                    settings.bind = addr;
+                }
+                let app = Application::build(settings, pool).await.expect("app builds");
+                addr_tx.send(app.addr()).expect("report address");
+                tokio::select! {
+                    _ = app.run_until(std::future::pending()) => {}
+                    _ = stop_rx => {}
+                }
+            });
+            rt.shutdown_timeout(std::time::Duration::ZERO);
+        });
+        let addr = addr_rx.recv().expect("server started");
+        IsolatedServer { addr, stop: Some(stop_tx), thread: Some(thread) }
+    }
+
+    pub fn stop(mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            t.join().expect("server thread");
+        }
+    }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)

@@ -1,8 +1,10 @@
 //! Timed mock exams: assembly by the blueprint's weights ([`assemble`]), the attempt in PostgreSQL with
-//! its server-held deadline and autosaved answers ([`store`]), scoring ([`scoring`]), the pages
+//! its server-held deadline and autosaved answers ([`store`]), finishing and scoring ([`finish`],
+//! [`scoring`]), the pages
 //! ([`routes`]) and the background sweeper that finishes abandoned attempts ([`sweeper`]).
 
 pub mod assemble;
+pub mod finish;
 pub mod routes;
 pub mod scoring;
 pub mod store;

@@ -4,20 +4,20 @@ use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::store::{self, Attempt, Finish, ItemState, ItemView, SaveError};
+use super::finish::{self, Finish};
+use super::store::{self, Attempt, ItemState, ItemView, SaveError};
 use super::{clock, duration_words};
 use crate::bank::Blueprint;
 use crate::bank::sync::{ExamSummary, exams, stored_blueprint};
 use crate::error::{AppError, AppResult};
-use crate::report::{self, LETTERS, Report, ReviewItem};
+use crate::report::LETTERS;
 use crate::web::{AppState, Ctx, render};
 
 pub fn router() -> Router<AppState> {
@@ -28,7 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/attempts/{id}/q/{n}", get(question).post(answer))
         .route("/attempts/{id}/review", get(review))
         .route("/attempts/{id}/submit", get(confirm_submit).post(submit))
-        .route("/attempts/{id}/results", get(results))
 }
 
 // ---------------------------------------------------------------- dashboard
@@ -65,7 +64,8 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     Ok(render(&HomePage { ctx: &ctx, exams, attempts })?.into_response())
 }
 
-async fn blueprint(state: &AppState, code: &str) -> AppResult<Blueprint> {
+/// The blueprint an exam was synced with; 404 for an unknown exam.
+pub(crate) async fn blueprint(state: &AppState, code: &str) -> AppResult<Blueprint> {
     stored_blueprint(&state.pool, code).await?.ok_or(AppError::NotFound)
 }
 
@@ -90,7 +90,7 @@ async fn live_attempt(state: &AppState, ctx: &Ctx, id: Uuid) -> AppResult<Result
         return Ok(Err(Redirect::to(&format!("/attempts/{id}/results")).into_response()));
     }
     if store::is_overdue(&state.pool, id, state.settings.answer_grace).await? {
-        store::finish(&state.pool, id, Some(user.id), Finish::Timeout, &bp).await?;
+        finish::finish(&state.pool, id, Some(user.id), Finish::Timeout, &bp).await?;
         ctx.flash("Time is up. Your exam was finished at the deadline with the answers you had saved.").await?;
         return Ok(Err(Redirect::to(&format!("/attempts/{id}/results")).into_response()));
     }
@@ -313,92 +313,8 @@ async fn submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Uuid>) -
     let attempt = store::load(&state.pool, id, user.id).await?;
     let bp = blueprint(&state, &attempt.exam_code).await?;
     // Already finished (double click, second tab, the sweeper): nothing to do, show the results.
-    store::finish(&state.pool, id, Some(user.id), Finish::Submitted, &bp).await?;
+    finish::finish(&state.pool, id, Some(user.id), Finish::Submitted, &bp).await?;
     Ok(Redirect::to(&format!("/attempts/{id}/results")).into_response())
-}
-
-// ---------------------------------------------------------------- results
-
-#[derive(Deserialize)]
-struct ResultsQuery {
-    show: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "exam/results.html")]
-struct ResultsPage<'a> {
-    ctx: &'a Ctx,
-    attempt: &'a Attempt,
-    bp: &'a Blueprint,
-    report: Report,
-    items: Vec<ReviewItem>,
-    show: &'a str,
-    counts: (usize, usize, usize),
-    cut_percent: u32,
-    low: u32,
-    high: u32,
-}
-
-impl ResultsPage<'_> {
-    fn finished_on(&self) -> String {
-        self.attempt
-            .finished_at
-            .and_then(|t| t.format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok())
-            .unwrap_or_default()
-    }
-    fn minutes(&self, secs: &i32) -> String {
-        if *secs < 60 { format!("{secs} s") } else { format!("{} min {} s", secs / 60, secs % 60) }
-    }
-}
-
-async fn results(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<Uuid>,
-    Query(q): Query<ResultsQuery>,
-) -> AppResult<Response> {
-    let user = ctx.user()?;
-    let attempt = store::load(&state.pool, id, user.id).await?;
-    if !attempt.is_finished() {
-        // Keys and rationales exist only for finished attempts.
-        return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
-    }
-    let bp = blueprint(&state, &attempt.exam_code).await?;
-    let report = report::report(&state.pool, id, &bp).await?;
-    let all = report::review_items(&state.pool, id, &bp).await?;
-    let counts = (all.len(), all.iter().filter(|i| !i.correct).count(), all.iter().filter(|i| i.flagged).count());
-    let show = match q.show.as_deref() {
-        Some("all") => "all",
-        Some("flagged") => "flagged",
-        _ => "incorrect",
-    };
-    let items = all
-        .into_iter()
-        .filter(|i| match show {
-            "flagged" => i.flagged,
-            "incorrect" => !i.correct,
-            _ => true,
-        })
-        .collect();
-    let est = super::scoring::estimate(
-        attempt.raw_score.unwrap_or(0) as u32,
-        attempt.question_count as u32,
-        &bp.score,
-        bp.cut_fraction(),
-    );
-    let page = ResultsPage {
-        ctx: &ctx,
-        attempt: &attempt,
-        bp: &bp,
-        report,
-        items,
-        show,
-        counts,
-        cut_percent: bp.score.cut_percent,
-        low: est.low,
-        high: est.high,
-    };
-    Ok(render(&page)?.into_response())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use super::store::{self, Finish};
+use super::finish::{self, Finish};
 use crate::bank::sync::stored_blueprint;
 
 /// The grace the sweeper waits past a deadline, so a last answer in flight is not raced.
@@ -35,9 +35,9 @@ pub async fn run(pool: PgPool, every: Duration) {
 /// One pass; returns how many attempts it finished.
 pub async fn sweep(pool: &PgPool) -> anyhow::Result<usize> {
     let mut finished = 0;
-    for (id, exam) in store::overdue(pool, SWEEP_GRACE).await? {
+    for (id, exam) in finish::overdue(pool, SWEEP_GRACE).await? {
         let Some(bp) = stored_blueprint(pool, &exam).await? else { continue };
-        if store::finish(pool, id, None, Finish::Timeout, &bp).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        if finish::finish(pool, id, None, Finish::Timeout, &bp).await.map_err(|e| anyhow::anyhow!("{e}"))? {
             finished += 1;
         }
     }

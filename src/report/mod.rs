@@ -2,6 +2,8 @@
 //! and the question-by-question review with keys and rationales. Only ever read for finished attempts:
 //! callers check `Attempt::is_finished` first, which is what keeps keys out of in-progress pages.
 
+pub mod routes;
+
 use sqlx::PgPool;
 use uuid::Uuid;
 

@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(crate::accounts::routes::router())
         .merge(crate::exam::routes::router())
+        .merge(crate::report::routes::router())
         .merge(crate::authoring::routes::router())
         .layer(axum::middleware::from_fn(csrf::verify))
         .layer(sessions)

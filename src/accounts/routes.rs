@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{CreateError, Email, NewPassword, Role, throttle};
 use crate::error::{AppError, AppResult};
 use crate::web::page::USER_KEY;
+use crate::web::extract::{Form, Query};
 use crate::web::{AppState, Ctx, render};
 
 pub fn router() -> Router<AppState> {

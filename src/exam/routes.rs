@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -18,6 +18,7 @@ use crate::bank::Blueprint;
 use crate::bank::sync::{ExamSummary, exams, stored_blueprint};
 use crate::error::{AppError, AppResult};
 use crate::report::LETTERS;
+use crate::web::extract::Path;
 use crate::web::{AppState, Ctx, render};
 
 pub fn router() -> Router<AppState> {

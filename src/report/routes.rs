@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use crate::bank::Blueprint;
 use crate::error::AppResult;
 use crate::exam::routes::blueprint;
 use crate::exam::store::{self, Attempt};
+use crate::web::extract::{Path, Query};
 use crate::web::{AppState, Ctx, render};
 
 pub fn router() -> Router<AppState> {

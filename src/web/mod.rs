@@ -2,6 +2,7 @@
 //! the one stack of middleware every request passes through.
 
 mod assets;
+pub mod extract;
 pub mod csrf;
 pub mod page;
 mod security;

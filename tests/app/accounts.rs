@@ -226,3 +226,18 @@ async fn health_check_answers_when_the_database_does() {
     let res = app.get("/healthz").await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn malformed_requests_get_the_friendly_error_page() {
+    let app = spawn_app().await;
+    let res = app.post("/signin", &[("email", "someone@example.com")]).await; // no password field
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.headers().get("content-security-policy").is_some());
+    assert!(res.text().await.unwrap().contains("The form was incomplete"));
+    app.sign_up(&unique_email(), PASSWORD).await;
+    let res = app.get("/attempts/not-an-id/q/1").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.text().await.unwrap().contains("Back to the dashboard"));
+    let res = app.get("/attempts/00000000-0000-0000-0000-000000000000/q/x").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

@@ -223,8 +223,8 @@ async fn answer(
         return Err(AppError::NotFound);
     }
     let form = parse_answer_form(&body).map_err(AppError::BadRequest)?;
-    let saved =
-        store::save(&state.pool, id, user.id, n, &form.choices, form.flagged, state.settings.answer_grace, &bp).await;
+    let answer = store::Answer { position: n, chosen: &form.choices, flagged: form.flagged };
+    let saved = store::save(&state.pool, id, user.id, answer, state.settings.answer_grace, &bp).await;
     let results = format!("/attempts/{id}/results");
     match saved {
         Ok(()) => {}

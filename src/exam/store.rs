@@ -267,18 +267,25 @@ impl From<sqlx::Error> for SaveError {
     }
 }
 
-/// Saves the chosen options (shown positions, 0-based) and the flag of one question. Refused when
-/// the attempt is finished, or when the deadline plus `grace` has passed (which finishes it).
+/// What the candidate sent for one question: the chosen options (shown positions, 0-based) and the flag.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub position: i32,
+    pub chosen: &'a [usize],
+    pub flagged: bool,
+}
+
+/// Saves one question's answer. Refused when the attempt is finished, or when the deadline plus
+/// `grace` has passed (which finishes it).
 pub async fn save(
     pool: &PgPool,
     attempt_id: Uuid,
     user_id: Uuid,
-    position: i32,
-    chosen_shown: &[usize],
-    flagged: bool,
+    answer: Answer<'_>,
     grace: Duration,
     blueprint: &Blueprint,
 ) -> Result<(), SaveError> {
+    let Answer { position, chosen: chosen_shown, flagged } = answer;
     let mut tx = pool.begin().await?;
     let a = sqlx::query!(
         r#"select finished_at is not null as "finished!",

@@ -2,8 +2,8 @@
 //! the one stack of middleware every request passes through.
 
 mod assets;
-pub mod extract;
 pub mod csrf;
+pub mod extract;
 pub mod page;
 mod security;
 
@@ -31,7 +31,7 @@ use crate::error::error_page;
 
 pub use page::{Ctx, render};
 
-/// Largest request body accepted (forms are small; imports have their own, larger limit).
+/// Largest request body accepted: every form of the app is far smaller.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// Sessions end after this long without a request. Any request (including the exam page's answer

@@ -47,6 +47,8 @@ fn serve(data_dir: &Path) -> Served {
             panic!("mockexam serve exited early with {status}");
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("mockexam serve did not start listening");
 }
 

@@ -100,21 +100,23 @@ async fn is_checked(c: &Client, css: &str) -> bool {
     c.find(Locator::Css(css)).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true")
 }
 
+/// Signs up through the form and starts a mock; leaves the browser on question 1.
+async fn sign_up_and_start_a_mock(c: &Client, base: &str) {
+    c.goto(&format!("{base}/signup")).await.unwrap();
+    c.find(Locator::Id("email")).await.unwrap().send_keys(&unique_email()).await.unwrap();
+    c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(c, "h1", "Your dashboard").await;
+    c.find(Locator::Css("form[action='/exams/MLS-C01/start'] button")).await.unwrap().click().await.unwrap();
+    wait_for_text(c, "#question-heading", "Question 1 of 65").await;
+}
+
 #[tokio::test]
 async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
     let app = spawn_app().await;
     let (c, _driver) = browser().await;
     let result = async {
-        // Sign up.
-        c.goto(&app.url("/signup")).await.unwrap();
-        c.find(Locator::Id("email")).await.unwrap().send_keys(&unique_email()).await.unwrap();
-        c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
-        wait_for_text(&c, "h1", "Your dashboard").await;
-
-        // Start a mock.
-        c.find(Locator::Css("form[action='/exams/MLS-C01/start'] button")).await.unwrap().click().await.unwrap();
-        wait_for_text(&c, "#question-heading", "Question 1 of 65").await;
+        sign_up_and_start_a_mock(&c, &app.url("")).await;
 
         // Answer by clicking: the script saves at once.
         c.find(Locator::Css("label[for=choice-1]")).await.unwrap().click().await.unwrap();
@@ -181,13 +183,7 @@ async fn a_lost_connection_is_shown_and_the_answer_is_retried_until_saved() {
     let addr = server.addr;
     let (c, _driver) = browser().await;
     let result = async {
-        c.goto(&format!("http://{addr}/signup")).await.unwrap();
-        c.find(Locator::Id("email")).await.unwrap().send_keys(&unique_email()).await.unwrap();
-        c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
-        wait_for_text(&c, "h1", "Your dashboard").await;
-        c.find(Locator::Css("form[action='/exams/MLS-C01/start'] button")).await.unwrap().click().await.unwrap();
-        wait_for_text(&c, "#question-heading", "Question 1 of 65").await;
+        sign_up_and_start_a_mock(&c, &format!("http://{addr}")).await;
 
         // The server goes away; the candidate answers anyway and is told it is not saved yet.
         server.stop();

@@ -123,14 +123,6 @@ impl EmbeddedPostgres {
         Err(last_error.expect("three attempts were made"))
     }
 
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     pub fn postmaster_pid(&self) -> i32 {
         self.postmaster_pid
     }

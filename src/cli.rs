@@ -95,28 +95,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Loads the bank and prints every diagnostic; the bank, or `None` when there were errors.
-pub fn load_and_report(dir: &Path) -> Option<bank::Bank> {
-    let (loaded, diagnostics) = bank::load(dir);
-    let mut errors = 0;
-    for d in &diagnostics {
-        eprintln!("{d}");
-        if d.severity == bank::Severity::Error {
-            errors += 1;
-        }
-    }
-    let questions: usize = loaded.exams.iter().map(|e| e.questions.len()).sum();
-    let warnings = diagnostics.len() - errors;
-    eprintln!(
-        "{}: {} exam(s), {questions} valid question(s), {errors} error(s), {warnings} warning(s)",
-        dir.display(),
-        loaded.exams.len()
-    );
-    (errors == 0).then_some(loaded)
-}
-
 fn check(dir: &Path) -> ExitCode {
-    if load_and_report(dir).is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if bank::load_and_report(dir).is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 fn stats(dir: &Path) -> ExitCode {

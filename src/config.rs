@@ -37,7 +37,7 @@ pub struct Settings {
     pub bank_dir: PathBuf,
     pub secure_cookies: bool,
     pub trust_forwarded_for: bool,
-    /// How late an answer may arrive after the deadline and still count (network latency).
+    /// How late an answer may arrive after the deadline and still count; the sweeper waits as long.
     pub answer_grace: Duration,
     /// How often the server finishes attempts whose deadline has passed.
     pub sweep_every: Duration,
@@ -50,7 +50,7 @@ impl Settings {
             bank_dir: args.bank.clone(),
             secure_cookies: args.secure_cookies,
             trust_forwarded_for: args.trust_forwarded_for,
-            answer_grace: Duration::from_secs(5),
+            answer_grace: crate::exam::ANSWER_GRACE,
             sweep_every: Duration::from_secs(30),
         }
     }
@@ -62,7 +62,7 @@ impl Settings {
             bank_dir,
             secure_cookies: false,
             trust_forwarded_for: false,
-            answer_grace: Duration::from_secs(5),
+            answer_grace: crate::exam::ANSWER_GRACE,
             sweep_every: Duration::from_secs(1),
         }
     }

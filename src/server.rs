@@ -10,7 +10,7 @@ use crate::web::Application;
 pub async fn serve(settings: Settings, db: DatabaseArgs) -> anyhow::Result<ExitCode> {
     // The bank is checked before anything starts: a broken question file stops the server with the
     // same `path:line: message` report as `mockexam bank check`.
-    let Some(bank) = crate::cli::load_and_report(&settings.bank_dir) else {
+    let Some(bank) = crate::bank::load_and_report(&settings.bank_dir) else {
         eprintln!("error: the question bank has errors; fix them (see above) and start again");
         return Ok(ExitCode::FAILURE);
     };
@@ -23,10 +23,10 @@ pub async fn serve(settings: Settings, db: DatabaseArgs) -> anyhow::Result<ExitC
 async fn run(settings: Settings, database: &Database, bank: &crate::bank::Bank) -> anyhow::Result<()> {
     let report = crate::bank::sync::sync(&database.pool, bank).await?;
     tracing::info!(%report, "question bank synced");
-    let sweep_every = settings.sweep_every;
+    let (sweep_every, grace) = (settings.sweep_every, settings.answer_grace);
     let app = Application::build(settings, database.pool.clone()).await?;
     tracing::info!("listening on http://{}", app.addr());
-    let sweeper = tokio::spawn(crate::exam::sweeper::run(database.pool.clone(), sweep_every));
+    let sweeper = tokio::spawn(crate::exam::sweeper::run(database.pool.clone(), sweep_every, grace));
     app.run_until(shutdown_signal()).await?;
     sweeper.abort();
     tracing::info!("shutting down");

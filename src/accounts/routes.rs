@@ -9,8 +9,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{CreateError, Email, NewPassword, Role, throttle};
-use crate::error::{AppError, AppResult};
-use crate::web::page::USER_KEY;
+use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
 use crate::web::{AppState, Ctx, render};
 
@@ -64,12 +63,12 @@ async fn signup(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Creden
     let failure = match parsed {
         Ok((email, password)) => match super::create(&state.pool, &email, &password, Role::Student).await {
             Ok(user) => {
-                start_session(&ctx, user.id).await?;
+                ctx.session.sign_in(user.id).await?;
                 ctx.flash("Welcome! Your account is ready.").await?;
                 return remember_device(&state, user.id, Redirect::to("/").into_response()).await;
             }
-            Err(CreateError::DuplicateEmail) => CreateError::DuplicateEmail.to_string(),
-            Err(CreateError::Other(e)) => return Err(e.into()),
+            Err(e @ CreateError::DuplicateEmail) => e.to_string(),
+            Err(e) => return Err(e.into()),
         },
         Err(message) => message,
     };
@@ -103,7 +102,7 @@ async fn signin(
         let page = SignInPage { ctx: &ctx, email: &form.email, next, error: Some("Wrong email or password.".into()) };
         return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
     };
-    start_session(&ctx, user.id).await?;
+    ctx.session.sign_in(user.id).await?;
     remember_device(&state, user.id, Redirect::to(next).into_response()).await
 }
 
@@ -121,17 +120,8 @@ async fn remember_device(state: &AppState, user_id: uuid::Uuid, mut res: Respons
 }
 
 async fn signout(ctx: Ctx) -> AppResult<Response> {
-    ctx.session.flush().await.map_err(anyhow::Error::from)?;
+    ctx.session.sign_out().await?;
     Ok(Redirect::to("/").into_response())
-}
-
-/// A new session id at sign-in (so a planted session id is worthless), a new CSRF token, the user.
-async fn start_session(ctx: &Ctx, user_id: uuid::Uuid) -> AppResult<()> {
-    let s = &ctx.session;
-    s.cycle_id().await.map_err(anyhow::Error::from)?;
-    s.insert(crate::web::csrf::SESSION_KEY, crate::web::csrf::new_token()).await.map_err(anyhow::Error::from)?;
-    s.insert(USER_KEY, user_id).await.map_err(anyhow::Error::from)?;
-    Ok(())
 }
 
 /// Only same-site paths are followed after sign-in (no open redirect to another host).

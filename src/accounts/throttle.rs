@@ -67,7 +67,7 @@ pub async fn is_known_device(pool: &PgPool, email: &str, token: Option<&str>) ->
 
 /// Registers a new device token for the user and returns it (for the cookie).
 pub async fn remember_device(pool: &PgPool, user_id: Uuid) -> sqlx::Result<String> {
-    let token = crate::web::csrf::new_token();
+    let token = crate::secret::token();
     sqlx::query!("insert into known_devices (token_hash, user_id) values ($1, $2)", token_hash(&token), user_id)
         .execute(pool)
         .await?;

@@ -56,10 +56,9 @@ pub async fn coverage(pool: &PgPool, bp: &crate::bank::Blueprint) -> sqlx::Resul
     )
     .fetch_all(pool)
     .await?;
-    let domain_counts = crate::exam::assemble::domain_counts(bp);
+    let needs = crate::bank::apportion::mock_needs(bp);
     let mut out = vec![];
-    for (domain, needed) in bp.domains.iter().zip(domain_counts) {
-        let per_task = crate::bank::apportion::apportion(needed, &vec![1; domain.tasks.len()]);
+    for (domain, per_task) in bp.domains.iter().zip(needs.per_task) {
         for (t, n) in domain.tasks.iter().zip(per_task) {
             out.push(TaskCoverage {
                 task: t.id.clone(),

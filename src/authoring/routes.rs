@@ -1,4 +1,4 @@
-//! Instructor pages. Every handler starts with `ctx.instructor()?`: anonymous visitors are sent to
+//! Instructor pages. Every handler takes the `Instructor` extractor: anonymous visitors are sent to
 //! sign in, students get 403.
 
 use askama::Template;
@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::{QuestionRow, TaskCoverage};
-use crate::bank::sync::{ExamSummary, exams, stored_blueprint};
-use crate::error::AppResult;
-use crate::web::{AppState, Ctx, render};
+use crate::bank::store::{ExamSummary, exams, stored_blueprint};
+use crate::web::error::AppResult;
+use crate::web::{AppState, Ctx, Instructor, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/instructor", get(dashboard))
@@ -29,8 +29,7 @@ struct Dashboard<'a> {
     exams: Vec<ExamView>,
 }
 
-async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    ctx.instructor()?;
+async fn dashboard(State(state): State<AppState>, ctx: Ctx, _: Instructor) -> AppResult<Response> {
     let mut views = vec![];
     for summary in exams(&state.pool).await? {
         let Some(bp) = stored_blueprint(&state.pool, &summary.code).await? else { continue };

@@ -1,5 +1,8 @@
 //! Sharing a whole number of questions among parts by weight (domains of an exam, task
-//! statements of a domain) with the largest-remainder method.
+//! statements of a domain) with the largest-remainder method, and the one place that says how many
+//! questions one mock draws from each domain and task statement ([`mock_needs`]).
+
+use super::Blueprint;
 
 /// Splits `total` into whole parts proportional to `weights`, summing to `total`.
 ///
@@ -33,6 +36,26 @@ pub fn apportion(total: u32, weights: &[u32]) -> Vec<u32> {
         parts[i] += 1;
     }
     parts
+}
+
+/// What one mock exam draws: per domain (by weight) and per task statement (the domain's share
+/// spread evenly over its tasks). Both use the largest-remainder method.
+pub struct MockNeeds {
+    pub per_domain: Vec<u32>,
+    /// Per domain, per task, in blueprint order.
+    pub per_task: Vec<Vec<u32>>,
+}
+
+pub fn mock_needs(blueprint: &Blueprint) -> MockNeeds {
+    let weights: Vec<u32> = blueprint.domains.iter().map(|d| d.weight).collect();
+    let per_domain = apportion(blueprint.question_count, &weights);
+    let per_task = blueprint
+        .domains
+        .iter()
+        .zip(&per_domain)
+        .map(|(domain, &need)| apportion(need, &vec![1; domain.tasks.len()]))
+        .collect();
+    MockNeeds { per_domain, per_task }
 }
 
 #[cfg(test)]

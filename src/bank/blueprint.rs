@@ -193,7 +193,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// The MLS-C01 blueprint as the bank ships it.
-    pub(crate) const MLS_C01: &str = include_str!("../../question-bank/mls-c01/blueprint.toml");
+    pub(crate) use crate::bank::fixtures::MLS_C01;
 
     fn errors(text: &str) -> Vec<String> {
         match parse_blueprint(Path::new("blueprint.toml"), text) {

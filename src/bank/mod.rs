@@ -4,8 +4,9 @@
 //! A bank folder holds one folder per exam (`<exam>/blueprint.toml` plus `<exam>/questions/**/*.md`);
 //! `question-bank/FORMAT.md` is the specification of the files. [`load`] reads everything and
 //! returns the valid questions together with every problem found, as `path:line: message`
-//! diagnostics an author can act on. Nothing here writes to disk or talks to the database except
-//! [`synthetic`], which writes a benchmark bank.
+//! diagnostics an author can act on. Nothing here writes to disk except [`synthetic`], which writes a
+//! benchmark bank; only [`sync`] (files → PostgreSQL) and [`store`] (what pages read) talk to the
+//! database.
 //!
 //! - [`blueprint`]: `blueprint.toml` → [`Blueprint`]
 //! - [`parse`]: one question file → [`parse::QuestionSource`] (structure and line numbers)
@@ -15,6 +16,8 @@
 //! - [`markdown`]: question Markdown → sanitised HTML
 
 pub mod apportion;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod blueprint;
 mod content_hash;
 mod diagnostic;
@@ -23,6 +26,7 @@ pub mod markdown;
 pub mod parse;
 pub mod similarity;
 pub mod stats;
+pub mod store;
 pub mod synthetic;
 pub mod sync;
 mod toml_error;
@@ -33,7 +37,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use load::load;
+pub use load::{load, load_and_report};
 
 /// An exam as `blueprint.toml` describes it: its size, scoring and the domains questions are drawn from.
 /// Serde derives are for storing the blueprint as JSON (the database keeps the one attempts use);
@@ -198,32 +202,9 @@ mod tests {
     use super::*;
 
     fn blueprint() -> Blueprint {
-        let task = |id: &str| TaskStatement {
-            id: id.into(),
-            title: format!("task {id}"),
-        };
-        let domain = |number, tasks| Domain {
-            number,
-            title: format!("domain {number}"),
-            weight: 50,
-            tasks,
-        };
-        Blueprint {
-            code: "X".into(),
-            name: "X".into(),
-            question_count: 10,
-            duration_minutes: 60,
-            score: ScoreScale {
-                min: 100,
-                max: 1000,
-                pass: 750,
-                cut_percent: 72,
-            },
-            domains: vec![
-                domain(1, vec![task("1.1"), task("1.2")]),
-                domain(2, vec![task("2.1")]),
-            ],
-        }
+        let mut bp = fixtures::weighted(&[50, 50], 2, 10);
+        bp.domains[1].tasks.truncate(1);
+        bp
     }
 
     #[test]

@@ -56,6 +56,14 @@ struct Existing {
 
 async fn sync_exam(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> anyhow::Result<SyncReport> {
     let bp = &exam.blueprint;
+    upsert_exam(tx, bp).await?;
+    let mut report = sync_questions(tx, exam).await?;
+    report.retired = retire_missing(tx, exam).await?;
+    Ok(report)
+}
+
+/// The exam row with the blueprint attempts are assembled and scored by.
+async fn upsert_exam(tx: &mut Transaction<'_, Postgres>, bp: &super::Blueprint) -> anyhow::Result<()> {
     sqlx::query!(
         "insert into exams (code, name, blueprint) values ($1, $2, $3)
          on conflict (code) do update set name = excluded.name, blueprint = excluded.blueprint, synced_at = now()",
@@ -65,7 +73,12 @@ async fn sync_exam(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> anyho
     )
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
 
+/// Adds new questions, and a new current version for each whose content changed or that comes back.
+async fn sync_questions(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> anyhow::Result<SyncReport> {
+    let bp = &exam.blueprint;
     let existing: HashMap<String, Existing> = sqlx::query!(
         "select q.id, v.content_hash, q.retired_at is not null as \"retired!\"
          from questions q join question_versions v on v.id = q.current_version_id
@@ -108,7 +121,12 @@ async fn sync_exam(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> anyho
         .execute(&mut **tx)
         .await?;
     }
+    Ok(report)
+}
 
+/// Retires the questions no longer in the files; returns how many.
+async fn retire_missing(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> anyhow::Result<usize> {
+    let bp = &exam.blueprint;
     let live: Vec<String> = exam.questions.iter().map(|q| q.id.clone()).collect();
     let retired = sqlx::query!(
         "update questions set retired_at = now()
@@ -118,8 +136,7 @@ async fn sync_exam(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> anyho
     )
     .execute(&mut **tx)
     .await?;
-    report.retired = retired.rows_affected() as usize;
-    Ok(report)
+    Ok(retired.rows_affected() as usize)
 }
 
 /// The version row holding exactly this content: an existing one (content reverted to an earlier
@@ -182,31 +199,4 @@ async fn version_for(
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)
-}
-
-/// The blueprint of an exam as last synced (what running attempts are assembled and scored by).
-pub async fn stored_blueprint(pool: &PgPool, code: &str) -> sqlx::Result<Option<super::Blueprint>> {
-    let value = sqlx::query_scalar!("select blueprint from exams where code = $1", code).fetch_optional(pool).await?;
-    value
-        .map(|v| serde_json::from_value(v).map_err(|e| sqlx::Error::Decode(Box::new(e))))
-        .transpose()
-}
-
-/// An exam offered on the dashboard.
-#[derive(Debug, Clone)]
-pub struct ExamSummary {
-    pub code: String,
-    pub name: String,
-    pub live_questions: i64,
-}
-
-pub async fn exams(pool: &PgPool) -> sqlx::Result<Vec<ExamSummary>> {
-    let rows = sqlx::query!(
-        r#"select e.code, e.name,
-                  (select count(*) from questions q where q.exam_code = e.code and q.retired_at is null) as "live!"
-           from exams e order by e.code"#
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| ExamSummary { code: r.code, name: r.name, live_questions: r.live }).collect())
 }

@@ -122,7 +122,7 @@ mod tests {
     use super::*;
     use crate::bank::load;
 
-    const MLS_C01: &str = include_str!("../../question-bank/mls-c01/blueprint.toml");
+    use crate::bank::fixtures::MLS_C01;
 
     #[test]
     fn generates_a_valid_bank_of_distinct_questions() {

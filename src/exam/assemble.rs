@@ -12,7 +12,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 use crate::bank::Blueprint;
-use crate::bank::apportion::apportion;
+use crate::bank::apportion::{apportion, mock_needs};
 
 /// A question that may go into the exam.
 #[derive(Debug, Clone)]
@@ -45,12 +45,6 @@ pub struct TooSmall {
     pub needed: u32,
 }
 
-/// How many questions each domain gets, in blueprint order.
-pub fn domain_counts(blueprint: &Blueprint) -> Vec<u32> {
-    let weights: Vec<u32> = blueprint.domains.iter().map(|d| d.weight).collect();
-    apportion(blueprint.question_count, &weights)
-}
-
 /// Spreads `needed` over tasks with `available[i]` questions each: in equal proportion, then moving
 /// any shortfall to the tasks that still have questions (most spare first). `None` if too few overall.
 pub fn task_counts(needed: u32, available: &[usize]) -> Option<Vec<u32>> {
@@ -80,7 +74,7 @@ pub fn task_counts(needed: u32, available: &[usize]) -> Option<Vec<u32>> {
 
 pub fn assemble(blueprint: &Blueprint, pool: &[Candidate], rng: &mut impl Rng) -> Result<Vec<Pick>, TooSmall> {
     let mut chosen: Vec<&Candidate> = Vec::with_capacity(blueprint.question_count as usize);
-    for (domain, needed) in blueprint.domains.iter().zip(domain_counts(blueprint)) {
+    for (domain, needed) in blueprint.domains.iter().zip(mock_needs(blueprint).per_domain) {
         let by_task: Vec<Vec<&Candidate>> = domain
             .tasks
             .iter()
@@ -115,32 +109,11 @@ pub fn assemble(blueprint: &Blueprint, pool: &[Candidate], rng: &mut impl Rng) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bank::{Domain, ScoreScale, TaskStatement};
     use rand::SeedableRng;
     use rand::rngs::StdRng;
     use std::collections::HashMap;
 
-    fn blueprint(weights: &[u32], tasks_per_domain: usize, count: u32) -> Blueprint {
-        Blueprint {
-            code: "TEST".into(),
-            name: "Test exam".into(),
-            question_count: count,
-            duration_minutes: 180,
-            score: ScoreScale { min: 100, max: 1000, pass: 750, cut_percent: 72 },
-            domains: weights
-                .iter()
-                .enumerate()
-                .map(|(d, &w)| Domain {
-                    number: d as u32 + 1,
-                    title: format!("Domain {}", d + 1),
-                    weight: w,
-                    tasks: (0..tasks_per_domain)
-                        .map(|t| TaskStatement { id: format!("{}.{}", d + 1, t + 1), title: String::new() })
-                        .collect(),
-                })
-                .collect(),
-        }
-    }
+    use crate::bank::fixtures::weighted as blueprint;
 
     fn pool(bp: &Blueprint, per_task: usize) -> Vec<Candidate> {
         let mut id = 0;
@@ -165,7 +138,7 @@ mod tests {
     #[test]
     fn mls_c01_weights_give_13_16_23_13() {
         let bp = blueprint(&[20, 24, 36, 20], 3, 65);
-        assert_eq!(domain_counts(&bp), vec![13, 16, 23, 13]);
+        assert_eq!(mock_needs(&bp).per_domain, vec![13, 16, 23, 13]);
         let pool = pool(&bp, 30);
         let picks = assemble(&bp, &pool, &mut StdRng::seed_from_u64(1)).unwrap();
         assert_eq!(picks.len(), 65);
@@ -179,7 +152,7 @@ mod tests {
     #[test]
     fn odd_weights_still_fill_the_exam() {
         let bp = blueprint(&[1, 1, 1], 2, 10);
-        assert_eq!(domain_counts(&bp).iter().sum::<u32>(), 10);
+        assert_eq!(mock_needs(&bp).per_domain.iter().sum::<u32>(), 10);
         let pool = pool(&bp, 5);
         assert_eq!(assemble(&bp, &pool, &mut StdRng::seed_from_u64(2)).unwrap().len(), 10);
     }

@@ -8,9 +8,9 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::scoring;
-use super::store::account_time;
+use super::ExamError;
+use super::answers::account_time;
 use crate::bank::Blueprint;
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finish {
@@ -26,7 +26,7 @@ pub async fn finish(
     user_id: Option<Uuid>,
     how: Finish,
     blueprint: &Blueprint,
-) -> AppResult<bool> {
+) -> Result<bool, ExamError> {
     let mut tx = pool.begin().await?;
     let open = sqlx::query_scalar!(
         "select finished_at is null from attempts where id = $1 and ($2::uuid is null or user_id = $2) for update",
@@ -35,7 +35,7 @@ pub async fn finish(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or(AppError::NotFound)?
+    .ok_or(ExamError::NotFound)?
     .unwrap_or(false);
     if !open {
         return Ok(false);
@@ -52,7 +52,7 @@ pub(super) async fn finish_locked(
     attempt_id: Uuid,
     how: Finish,
     blueprint: &Blueprint,
-) -> AppResult<()> {
+) -> sqlx::Result<()> {
     account_time(tx, attempt_id).await?;
     let reason = match how {
         Finish::Submitted => "submitted",
@@ -68,6 +68,12 @@ pub(super) async fn finish_locked(
     )
     .execute(&mut **tx)
     .await?;
+    score_items(tx, attempt_id).await?;
+    record_scaled_score(tx, attempt_id, blueprint).await
+}
+
+/// Marks each item right or wrong and totals them per domain and task statement.
+async fn score_items(tx: &mut Transaction<'_, Postgres>, attempt_id: Uuid) -> sqlx::Result<()> {
     sqlx::query!(
         "update attempt_items ai set correct = (ai.chosen @> v.correct and ai.chosen <@ v.correct)
          from question_versions v where v.id = ai.question_version_id and ai.attempt_id = $1",
@@ -93,6 +99,11 @@ pub(super) async fn finish_locked(
     )
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// The raw total and the scaled estimate on the attempt row.
+async fn record_scaled_score(tx: &mut Transaction<'_, Postgres>, attempt_id: Uuid, blueprint: &Blueprint) -> sqlx::Result<()> {
     let totals = sqlx::query!(
         r#"select count(*) filter (where correct) as "correct!", count(*) as "total!"
            from attempt_items where attempt_id = $1"#,
@@ -113,8 +124,8 @@ pub(super) async fn finish_locked(
     Ok(())
 }
 
-/// Open attempts whose deadline plus grace has passed (for the sweeper). `skip locked` lets several
-/// app processes sweep side by side.
+/// Open attempts whose deadline plus grace has passed (for the sweeper). Several app processes may
+/// sweep side by side: `finish` locks each attempt and leaves one already finished alone.
 pub async fn overdue(pool: &PgPool, grace: Duration) -> sqlx::Result<Vec<(Uuid, String)>> {
     let rows = sqlx::query!(
         "select id, exam_code from attempts

@@ -1,42 +1,44 @@
 //! Timed mock exams: assembly by the blueprint's weights ([`assemble`]), the attempt in PostgreSQL with
-//! its server-held deadline and autosaved answers ([`store`]), finishing and scoring ([`finish`],
-//! [`scoring`]), the pages
-//! ([`routes`]) and the background sweeper that finishes abandoned attempts ([`sweeper`]).
+//! its server-held deadline ([`attempt`]), taking it with autosaved answers ([`answers`]), finishing
+//! and scoring ([`finish`], [`scoring`]), the pages ([`routes`]) and the background sweeper that
+//! finishes abandoned attempts ([`sweeper`]). Results are the [`crate::report`] module's.
+//!
+//! Everything here returns [`ExamError`] or `sqlx::Error`; the web maps them to statuses.
 
+pub mod answers;
 pub mod assemble;
+pub mod attempt;
 pub mod finish;
 pub mod routes;
 pub mod scoring;
-pub mod store;
 pub mod sweeper;
 
-/// "2:05:09" for the exam bar.
-pub fn clock(seconds: i64) -> String {
-    let s = seconds.max(0);
-    format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
-}
+use std::time::Duration;
 
-/// "2 h 5 min" for people and screen readers.
-pub fn duration_words(seconds: i64) -> String {
-    let m = (seconds.max(0) + 59) / 60;
-    match (m / 60, m % 60) {
-        (0, m) => format!("{m} min"),
-        (h, 0) => format!("{h} h"),
-        (h, m) => format!("{h} h {m} min"),
-    }
-}
+pub use assemble::TooSmall;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// How late an answer may arrive after the deadline and still count (network latency). The sweeper
+/// waits as long before it finishes an attempt, so it never races a last answer in flight.
+pub const ANSWER_GRACE: Duration = Duration::from_secs(5);
 
-    #[test]
-    fn clocks_and_words() {
-        assert_eq!(clock(10800), "3:00:00");
-        assert_eq!(clock(3 * 3600 - 1), "2:59:59");
-        assert_eq!(clock(-5), "0:00:00");
-        assert_eq!(duration_words(10800), "3 h");
-        assert_eq!(duration_words(7509), "2 h 6 min");
-        assert_eq!(duration_words(30), "1 min");
-    }
+/// What can go wrong with an attempt, in the exam's terms.
+#[derive(Debug, thiserror::Error)]
+pub enum ExamError {
+    /// No such attempt for this candidate (or no such question in it).
+    #[error("no such attempt or question")]
+    NotFound,
+    #[error("This attempt is already finished; answers can no longer change.")]
+    Finished,
+    #[error(
+        "Time is up: this answer arrived after the deadline and was not saved. \
+         Your exam was finished as of the deadline with the answers saved before it."
+    )]
+    Late,
+    /// An answer no real form could send (an option outside the question, two for a single answer).
+    #[error("{0}")]
+    InvalidAnswer(String),
+    #[error(transparent)]
+    TooSmall(#[from] TooSmall),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
 }

@@ -1,29 +1,31 @@
-//! Pages of the mock exam: dashboard, start, question pages (with autosave), review, submit, results.
+//! Pages of the mock exam: start, question pages (with autosave), review, submit. The results page is
+//! the report module's.
 
 use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::accounts::User;
+
+use super::answers::{self, ItemState, ItemView};
+use super::attempt::{self, Attempt};
 use super::finish::{self, Finish};
-use super::store::{self, Attempt, ItemState, ItemView, SaveError};
-use super::{clock, duration_words};
 use crate::bank::Blueprint;
-use crate::bank::sync::{ExamSummary, exams, stored_blueprint};
-use crate::error::{AppError, AppResult};
-use crate::report::LETTERS;
+use crate::format::{self, clock, duration_words};
+use crate::web::error::{AppError, AppResult, JsonError};
 use crate::web::extract::Path;
-use crate::web::{AppState, Ctx, render};
+use crate::web::page::wants_json;
+use crate::web::{AppState, Ctx, CurrentUser, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .route("/exams/{code}/start", axum::routing::post(start))
         .route("/attempts/{id}", get(resume))
         .route("/attempts/{id}/q/{n}", get(question).post(answer))
@@ -31,78 +33,43 @@ pub fn router() -> Router<AppState> {
         .route("/attempts/{id}/submit", get(confirm_submit).post(submit))
 }
 
-// ---------------------------------------------------------------- dashboard
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage<'a> {
-    ctx: &'a Ctx,
-    exams: Vec<ExamSummary>,
-    attempts: Vec<store::AttemptRow>,
-}
-
-impl HomePage<'_> {
-    fn started(&self, a: &store::AttemptRow) -> String {
-        a.started_at.format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default()
-    }
-    fn left(&self, a: &store::AttemptRow) -> String {
-        duration_words(a.remaining_seconds)
-    }
-}
-
-#[derive(Template)]
-#[template(path = "landing.html")]
-struct Landing<'a> {
-    ctx: &'a Ctx,
-}
-
-async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let Some(user) = &ctx.user else {
-        return Ok(render(&Landing { ctx: &ctx })?.into_response());
-    };
-    let exams = exams(&state.pool).await?;
-    let attempts = store::list_for_user(&state.pool, user.id).await?;
-    Ok(render(&HomePage { ctx: &ctx, exams, attempts })?.into_response())
-}
-
-/// The blueprint an exam was synced with; 404 for an unknown exam.
-pub(crate) async fn blueprint(state: &AppState, code: &str) -> AppResult<Blueprint> {
-    stored_blueprint(&state.pool, code).await?.ok_or(AppError::NotFound)
-}
-
-async fn start(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> AppResult<Response> {
-    let user = ctx.user()?;
-    let bp = blueprint(&state, &code).await?;
-    match store::start(&state.pool, user.id, &bp).await {
-        Ok(id) => Ok(Redirect::to(&format!("/attempts/{id}")).into_response()),
-        Err(store::StartError::TooSmall(e)) => Err(AppError::Conflict(e.to_string())),
-        Err(store::StartError::Db(e)) => Err(e.into()),
-    }
+async fn start(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let bp = state.blueprint(&code).await?;
+    let id = attempt::start(&state.pool, user.id, &bp).await?;
+    Ok(Redirect::to(&format!("/attempts/{id}")).into_response())
 }
 
 // ---------------------------------------------------------------- taking the exam
 
-/// Loads the candidate's attempt; an in-progress one past its deadline is finished on the spot.
-async fn live_attempt(state: &AppState, ctx: &Ctx, id: Uuid) -> AppResult<Result<(Attempt, Blueprint), Response>> {
-    let user = ctx.user()?;
-    let attempt = store::load(&state.pool, id, user.id).await?;
-    let bp = blueprint(state, &attempt.exam_code).await?;
+/// Loads the candidate's open attempt. A finished one redirects to its results; one past its deadline
+/// is finished on the spot, then redirects there too.
+async fn live_attempt(state: &AppState, ctx: &Ctx, user: &User, id: Uuid) -> AppResult<(Attempt, Blueprint)> {
+    let attempt = attempt::load(&state.pool, id, user.id).await?;
+    let bp = state.blueprint(&attempt.exam_code).await?;
+    let results = format!("/attempts/{id}/results");
     if attempt.is_finished() {
-        return Ok(Err(Redirect::to(&format!("/attempts/{id}/results")).into_response()));
+        return Err(AppError::redirect(results));
     }
-    if store::is_overdue(&state.pool, id, state.settings.answer_grace).await? {
+    if attempt::is_overdue(&state.pool, id, state.settings.answer_grace).await? {
         finish::finish(&state.pool, id, Some(user.id), Finish::Timeout, &bp).await?;
         ctx.flash("Time is up. Your exam was finished at the deadline with the answers you had saved.").await?;
-        return Ok(Err(Redirect::to(&format!("/attempts/{id}/results")).into_response()));
+        return Err(AppError::redirect(results));
     }
-    Ok(Ok((attempt, bp)))
+    Ok((attempt, bp))
 }
 
-async fn resume(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Uuid>) -> AppResult<Response> {
-    match live_attempt(&state, &ctx, id).await? {
-        Err(redirect) => Ok(redirect),
-        Ok((a, _)) => Ok(Redirect::to(&format!("/attempts/{id}/q/{}", a.current_position)).into_response()),
-    }
+async fn resume(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    let (a, _) = live_attempt(&state, &ctx, &user, id).await?;
+    Ok(Redirect::to(&format!("/attempts/{id}/q/{}", a.current_position)).into_response())
 }
 
 struct Progress {
@@ -134,25 +101,27 @@ struct QuestionPage<'a> {
 
 impl QuestionPage<'_> {
     fn letter(&self, i: impl std::borrow::Borrow<usize>) -> char {
-        LETTERS.get(*i.borrow()).copied().unwrap_or('?')
+        format::letter(*i.borrow())
     }
     fn is_chosen(&self, i: impl std::borrow::Borrow<usize>) -> bool {
         self.item.chosen.contains(i.borrow())
     }
     fn count_word(&self) -> &'static str {
-        ["zero", "one", "TWO", "THREE", "FOUR", "FIVE"].get(self.item.correct_count).copied().unwrap_or("several")
+        format::count_word(self.item.correct_count)
     }
 }
 
-async fn question(State(state): State<AppState>, ctx: Ctx, Path((id, n)): Path<(Uuid, i32)>) -> AppResult<Response> {
-    let (attempt, bp) = match live_attempt(&state, &ctx, id).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
+async fn question(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Path((id, n)): Path<(Uuid, i32)>,
+) -> AppResult<Response> {
+    let (attempt, bp) = live_attempt(&state, &ctx, &user, id).await?;
     if n < 1 || n > attempt.question_count {
         return Err(AppError::NotFound);
     }
-    store::visit(&state.pool, id, n).await?;
+    answers::visit(&state.pool, id, n).await?;
     question_page(&state, &ctx, attempt, &bp, n, None, StatusCode::OK).await
 }
 
@@ -165,8 +134,8 @@ async fn question_page(
     error: Option<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let item = store::item(&state.pool, attempt.id, n).await?;
-    let states = store::states(&state.pool, attempt.id).await?;
+    let item = answers::item(&state.pool, attempt.id, n).await?;
+    let states = answers::states(&state.pool, attempt.id).await?;
     let page = QuestionPage {
         ctx,
         exam_name: &bp.name,
@@ -202,49 +171,44 @@ fn parse_answer_form(body: &[u8]) -> Result<AnswerForm, String> {
     Ok(form)
 }
 
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
-}
-
 /// Saves one question's answer and flag. Scripts post here with `Accept: application/json` the moment
-/// an option is chosen; without scripts, the navigation buttons post the same form and follow `go`.
+/// an option is chosen (and get JSON back, errors included); without scripts, the navigation buttons
+/// post the same form and follow `go`.
 async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
+    CurrentUser(user): CurrentUser,
     Path((id, n)): Path<(Uuid, i32)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
-    let user = ctx.user()?;
-    let json = wants_json(&headers);
-    let attempt = store::load(&state.pool, id, user.id).await?;
-    let bp = blueprint(&state, &attempt.exam_code).await?;
-    if n < 1 || n > attempt.question_count {
-        return Err(AppError::NotFound);
-    }
-    let form = parse_answer_form(&body).map_err(AppError::BadRequest)?;
-    let answer = store::Answer { position: n, chosen: &form.choices, flagged: form.flagged };
-    let saved = store::save(&state.pool, id, user.id, answer, state.settings.answer_grace, &bp).await;
     let results = format!("/attempts/{id}/results");
-    match saved {
-        Ok(()) => {}
-        Err(SaveError::Other(e)) => return Err(e),
-        Err(e @ SaveError::Invalid(_)) if json => {
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "saved": false, "error": e.to_string() }))).into_response());
-        }
-        Err(SaveError::Invalid(msg)) => {
+    let form = parse_answer_form(&body).map_err(AppError::BadRequest);
+    let saved = match form {
+        Ok(form) => save_answer(&state, &user, id, n, &form).await.map(|a| (a, form)),
+        Err(e) => Err(e),
+    };
+    if wants_json(&headers) {
+        return Ok(match saved {
+            Ok(_) => {
+                let p = progress(&answers::states(&state.pool, id).await?);
+                Json(json!({ "saved": true, "answered": p.answered, "flagged": p.flagged, "total": p.total }))
+                    .into_response()
+            }
+            Err(e @ AppError::Conflict(_)) => JsonError::from(e).with_redirect(results).into_response(),
+            Err(e) => JsonError::from(e).into_response(),
+        });
+    }
+    let (attempt, form) = match saved {
+        Ok(v) => v,
+        Err(AppError::Unprocessable(msg)) => {
+            let attempt = attempt::load(&state.pool, id, user.id).await?;
+            let bp = state.blueprint(&attempt.exam_code).await?;
             return question_page(&state, &ctx, attempt, &bp, n, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Err(e) if json => {
-            return Ok((StatusCode::CONFLICT, Json(json!({ "saved": false, "error": e.to_string(), "redirect": results })))
-                .into_response());
-        }
-        Err(e) => return Err(AppError::Conflict(format!("{e} See your results at {results}."))),
-    }
-    if json {
-        let p = progress(&store::states(&state.pool, id).await?);
-        return Ok(Json(json!({ "saved": true, "answered": p.answered, "flagged": p.flagged, "total": p.total })).into_response());
-    }
+        Err(AppError::Conflict(msg)) => return Err(AppError::Conflict(format!("{msg} See your results at {results}."))),
+        Err(e) => return Err(e),
+    };
     let target = match form.go.as_deref() {
         Some("prev") if n > 1 => format!("/attempts/{id}/q/{}", n - 1),
         Some("next") if n < attempt.question_count => format!("/attempts/{id}/q/{}", n + 1),
@@ -253,6 +217,18 @@ async fn answer(
         _ => format!("/attempts/{id}/q/{n}"),
     };
     Ok(Redirect::to(&target).into_response())
+}
+
+/// Saves the form's answer to question `n` of the candidate's attempt; the attempt as it was.
+async fn save_answer(state: &AppState, user: &User, id: Uuid, n: i32, form: &AnswerForm) -> AppResult<Attempt> {
+    let attempt = attempt::load(&state.pool, id, user.id).await?;
+    let bp = state.blueprint(&attempt.exam_code).await?;
+    if n < 1 || n > attempt.question_count {
+        return Err(AppError::NotFound);
+    }
+    let answer = answers::Answer { position: n, chosen: &form.choices, flagged: form.flagged };
+    answers::save(&state.pool, id, user.id, answer, state.settings.answer_grace, &bp).await?;
+    Ok(attempt)
 }
 
 #[derive(Template)]
@@ -267,12 +243,14 @@ struct ReviewPage<'a> {
     time_words: String,
 }
 
-async fn review(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Uuid>) -> AppResult<Response> {
-    let (attempt, bp) = match live_attempt(&state, &ctx, id).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
-    let states = store::states(&state.pool, id).await?;
+async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    let (attempt, bp) = live_attempt(&state, &ctx, &user, id).await?;
+    let states = answers::states(&state.pool, id).await?;
     let page = ReviewPage {
         ctx: &ctx,
         exam_name: &bp.name,
@@ -294,12 +272,14 @@ struct SubmitPage<'a> {
     time_words: String,
 }
 
-async fn confirm_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Uuid>) -> AppResult<Response> {
-    let (attempt, _) = match live_attempt(&state, &ctx, id).await? {
-        Ok(v) => v,
-        Err(redirect) => return Ok(redirect),
-    };
-    let states = store::states(&state.pool, id).await?;
+async fn confirm_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    let (attempt, _) = live_attempt(&state, &ctx, &user, id).await?;
+    let states = answers::states(&state.pool, id).await?;
     let page = SubmitPage {
         ctx: &ctx,
         time_words: duration_words(attempt.remaining_seconds),
@@ -309,10 +289,13 @@ async fn confirm_submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
     Ok(render(&page)?.into_response())
 }
 
-async fn submit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Uuid>) -> AppResult<Response> {
-    let user = ctx.user()?;
-    let attempt = store::load(&state.pool, id, user.id).await?;
-    let bp = blueprint(&state, &attempt.exam_code).await?;
+async fn submit(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    let attempt = attempt::load(&state.pool, id, user.id).await?;
+    let bp = state.blueprint(&attempt.exam_code).await?;
     // Already finished (double click, second tab, the sweeper): nothing to do, show the results.
     finish::finish(&state.pool, id, Some(user.id), Finish::Submitted, &bp).await?;
     Ok(Redirect::to(&format!("/attempts/{id}/results")).into_response())

@@ -50,11 +50,6 @@ pub fn meets_competencies(correct: i64, total: i64, cut: f64) -> bool {
     total > 0 && correct as f64 / total as f64 >= cut
 }
 
-/// Whole percent, for tables.
-pub fn percent(correct: i64, total: i64) -> i64 {
-    if total == 0 { 0 } else { (correct * 100 + total / 2) / total }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,11 +89,9 @@ mod tests {
     }
 
     #[test]
-    fn domain_classification_and_percentages() {
+    fn domain_classification() {
         assert!(meets_competencies(10, 13, 0.72));
         assert!(!meets_competencies(9, 13, 0.72));
         assert!(!meets_competencies(0, 0, 0.72));
-        assert_eq!(percent(2, 3), 67);
-        assert_eq!(percent(0, 0), 0);
     }
 }

@@ -1,23 +1,23 @@
 //! Finishes attempts whose candidate never came back: every `every`, each open attempt past its
-//! deadline (plus the answer grace) is scored as of the deadline. Also prunes old sign-in failures and
+//! deadline plus the answer grace is scored as of the deadline. Also prunes old sign-in failures and
 //! expired sessions.
 
 use std::time::Duration;
 
 use sqlx::PgPool;
 
+use super::ExamError;
 use super::finish::{self, Finish};
-use crate::bank::sync::stored_blueprint;
+use crate::bank::store::stored_blueprint;
 
-/// The grace the sweeper waits past a deadline, so a last answer in flight is not raced.
-pub const SWEEP_GRACE: Duration = Duration::from_secs(5);
-
-pub async fn run(pool: PgPool, every: Duration) {
+/// Runs forever; `grace` is the same answer grace the answer endpoint allows, so a last answer in
+/// flight is never raced.
+pub async fn run(pool: PgPool, every: Duration, grace: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match sweep(&pool).await {
+        match sweep(&pool, grace).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(finished = n, "sweeper finished overdue attempts"),
             Err(e) => tracing::warn!(error = %e, "sweeper failed; will retry"),
@@ -33,11 +33,11 @@ pub async fn run(pool: PgPool, every: Duration) {
 }
 
 /// One pass; returns how many attempts it finished.
-pub async fn sweep(pool: &PgPool) -> anyhow::Result<usize> {
+pub async fn sweep(pool: &PgPool, grace: Duration) -> Result<usize, ExamError> {
     let mut finished = 0;
-    for (id, exam) in finish::overdue(pool, SWEEP_GRACE).await? {
+    for (id, exam) in finish::overdue(pool, grace).await? {
         let Some(bp) = stored_blueprint(pool, &exam).await? else { continue };
-        if finish::finish(pool, id, None, Finish::Timeout, &bp).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        if finish::finish(pool, id, None, Finish::Timeout, &bp).await? {
             finished += 1;
         }
     }

@@ -8,7 +8,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::bank::Blueprint;
-use crate::exam::scoring::{meets_competencies, percent};
+use crate::exam::scoring::meets_competencies;
+use crate::format::{self, percent};
 
 #[derive(Debug, Clone)]
 pub struct AreaScore {
@@ -52,8 +53,6 @@ pub struct Report {
     /// Services answered wrong at least once, weakest first.
     pub weak_services: Vec<AreaScore>,
 }
-
-pub const LETTERS: &[char] = &['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
 
 pub async fn report(pool: &PgPool, attempt_id: Uuid, bp: &Blueprint) -> sqlx::Result<Report> {
     let cut = bp.cut_fraction();
@@ -128,7 +127,7 @@ pub async fn review_items(pool: &PgPool, attempt_id: Uuid, bp: &Blueprint) -> sq
                 .map(|(shown, &file)| {
                     let f = file as usize;
                     ReviewOption {
-                        letter: LETTERS.get(shown).copied().unwrap_or('?'),
+                        letter: format::letter(shown),
                         text_html: r.texts.get(f).cloned().unwrap_or_default(),
                         rationale_html: r.rationales.get(f).cloned().unwrap_or_default(),
                         is_key: r.key.contains(&file),

@@ -3,18 +3,18 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Report, ReviewItem};
 use crate::bank::Blueprint;
-use crate::error::AppResult;
-use crate::exam::routes::blueprint;
-use crate::exam::store::{self, Attempt};
+use crate::exam::attempt::{self, Attempt};
+use crate::format;
+use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{Path, Query};
-use crate::web::{AppState, Ctx, render};
+use crate::web::{AppState, Ctx, CurrentUser, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/attempts/{id}/results", get(results))
@@ -26,7 +26,7 @@ struct ResultsQuery {
 }
 
 #[derive(Template)]
-#[template(path = "exam/results.html")]
+#[template(path = "report/results.html")]
 struct ResultsPage<'a> {
     ctx: &'a Ctx,
     attempt: &'a Attempt,
@@ -42,29 +42,26 @@ struct ResultsPage<'a> {
 
 impl ResultsPage<'_> {
     fn finished_on(&self) -> String {
-        self.attempt
-            .finished_at
-            .and_then(|t| t.format(&time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok())
-            .unwrap_or_default()
+        self.attempt.finished_at.map(format::date_time).unwrap_or_default()
     }
     fn minutes(&self, secs: &i32) -> String {
-        if *secs < 60 { format!("{secs} s") } else { format!("{} min {} s", secs / 60, secs % 60) }
+        format::seconds_words(i64::from(*secs))
     }
 }
 
 async fn results(
     State(state): State<AppState>,
     ctx: Ctx,
+    CurrentUser(user): CurrentUser,
     Path(id): Path<Uuid>,
     Query(q): Query<ResultsQuery>,
 ) -> AppResult<Response> {
-    let user = ctx.user()?;
-    let attempt = store::load(&state.pool, id, user.id).await?;
+    let attempt = attempt::load(&state.pool, id, user.id).await?;
     if !attempt.is_finished() {
         // Keys and rationales exist only for finished attempts.
-        return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
+        return Err(AppError::redirect(format!("/attempts/{id}")));
     }
-    let bp = blueprint(&state, &attempt.exam_code).await?;
+    let bp = state.blueprint(&attempt.exam_code).await?;
     let report = super::report(&state.pool, id, &bp).await?;
     let all = super::review_items(&state.pool, id, &bp).await?;
     let counts = (all.len(), all.iter().filter(|i| !i.correct).count(), all.iter().filter(|i| i.flagged).count());

@@ -17,6 +17,6 @@ pub async fn serve(Path(name): Path<String>) -> Response {
             *body,
         )
             .into_response(),
-        None => crate::error::error_page(StatusCode::NOT_FOUND, "There is no such file."),
+        None => super::error::error_page(StatusCode::NOT_FOUND, "There is no such file."),
     }
 }

@@ -1,6 +1,6 @@
 //! CSRF protection for every state-changing request.
 //!
-//! Each session carries a random token. Pages put it in every form (`<input name="csrf">`) and in a
+//! Each session carries a random token (kept by [`TypedSession`]). Pages put it in every form (`<input name="csrf">`) and in a
 //! `<meta name="csrf-token">` that scripts send back as the `X-CSRF-Token` header. Any request other
 //! than GET/HEAD/OPTIONS without the matching token is refused before it reaches a handler.
 
@@ -11,28 +11,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
-use crate::error::AppError;
+use super::error::AppError;
+use super::session::TypedSession;
 
-pub const SESSION_KEY: &str = "csrf";
 pub const FORM_FIELD: &str = "csrf";
 pub const HEADER: &str = "x-csrf-token";
-
-/// The session's token, created on first use.
-pub async fn token(session: &Session) -> Result<String, AppError> {
-    if let Some(t) = session.get::<String>(SESSION_KEY).await.map_err(anyhow::Error::from)? {
-        return Ok(t);
-    }
-    let t = new_token();
-    session.insert(SESSION_KEY, &t).await.map_err(anyhow::Error::from)?;
-    Ok(t)
-}
-
-pub fn new_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
 
 pub async fn verify(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -48,11 +31,7 @@ async fn check(req: Request) -> Result<Request, AppError> {
     let Some(session) = req.extensions().get::<Session>().cloned() else {
         return Err(AppError::CsrfRejected);
     };
-    let expected = session
-        .get::<String>(SESSION_KEY)
-        .await
-        .map_err(anyhow::Error::from)?
-        .ok_or(AppError::CsrfRejected)?;
+    let expected = TypedSession::new(session).expected_csrf().await?.ok_or(AppError::CsrfRejected)?;
 
     if let Some(sent) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) { Ok(req) } else { Err(AppError::CsrfRejected) };

@@ -1,11 +1,15 @@
-//! The web layer: shared state, the router (each feature module exposes `router()`, merged here), and
-//! the one stack of middleware every request passes through.
+//! The web layer: shared state, the router (each feature module exposes `router()`, merged here), the
+//! one stack of middleware every request passes through, the one error type ([`error`]), the typed
+//! request edge ([`extract`], [`session`], [`page`]) and the dashboard at `/` ([`home`]).
 
 mod assets;
 pub mod csrf;
+pub mod error;
 pub mod extract;
+mod home;
 pub mod page;
 mod security;
+pub mod session;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,8 +31,11 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Settings;
-use crate::error::error_page;
+use crate::bank::Blueprint;
+use crate::bank::store::stored_blueprint;
+use error::{AppError, AppResult, error_page};
 
+pub use extract::{CurrentUser, Instructor};
 pub use page::{Ctx, render};
 
 /// Largest request body accepted: every form of the app is far smaller.
@@ -42,6 +49,13 @@ pub const SESSION_IDLE_LIMIT: Duration = Duration::from_secs(12 * 60 * 60);
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// The blueprint an exam was synced with; 404 for an unknown exam.
+    pub async fn blueprint(&self, code: &str) -> AppResult<Blueprint> {
+        stored_blueprint(&self.pool, code).await?.ok_or(AppError::NotFound)
+    }
 }
 
 /// The app bound to its listener. Tests build it on port 0 and read the port back.
@@ -81,6 +95,7 @@ pub fn router(state: AppState) -> Router {
 
     let pages = Router::new()
         .route("/healthz", get(healthz))
+        .merge(home::router())
         .merge(crate::accounts::routes::router())
         .merge(crate::exam::routes::router())
         .merge(crate::report::routes::router())

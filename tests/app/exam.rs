@@ -229,13 +229,13 @@ async fn the_sweeper_finishes_abandoned_attempts() {
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(mockexam::exam::sweeper::sweep(&app.pool).await.unwrap(), 1);
+    assert_eq!(mockexam::exam::sweeper::sweep(&app.pool, mockexam::exam::ANSWER_GRACE).await.unwrap(), 1);
     let rows: Vec<(Uuid, Option<String>, Option<i32>)> =
         sqlx::query_as("select id, finish_reason, raw_score from attempts order by started_at").fetch_all(&app.pool).await.unwrap();
     let finished = rows.iter().find(|r| r.0 == attempt).unwrap();
     assert_eq!((finished.1.as_deref(), finished.2), (Some("timeout"), Some(0)));
     assert!(rows.iter().find(|r| r.0 == other).unwrap().1.is_none(), "attempts still in time are left alone");
-    assert_eq!(mockexam::exam::sweeper::sweep(&app.pool).await.unwrap(), 0, "nothing is finished twice");
+    assert_eq!(mockexam::exam::sweeper::sweep(&app.pool, mockexam::exam::ANSWER_GRACE).await.unwrap(), 0, "nothing is finished twice");
 }
 
 #[tokio::test]

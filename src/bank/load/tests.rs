@@ -4,7 +4,7 @@ use super::*;
 use crate::bank::Severity;
 use crate::bank::validate::tests::{FORMAT_EXAMPLE, MULTIPLE_RESPONSE};
 
-const MLS_C01: &str = include_str!("../../../question-bank/mls-c01/blueprint.toml");
+use crate::bank::fixtures::MLS_C01;
 
 fn write(root: &Path, relative: &str, text: &str) {
     let path = root.join(relative);

@@ -1,13 +1,9 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::*;
-use crate::bank::blueprint::parse_blueprint;
 use crate::bank::{AnswerOption, Question};
 
-fn mls_c01() -> Blueprint {
-    let text = include_str!("../../../question-bank/mls-c01/blueprint.toml");
-    parse_blueprint(Path::new("blueprint.toml"), text).unwrap_or_else(|d| panic!("{d:?}"))
-}
+use crate::bank::fixtures::mls_c01;
 
 fn question(task: &str, keys: &[usize], options: usize, difficulty: Difficulty) -> Question {
     Question {
@@ -105,7 +101,7 @@ fn the_table_shows_coverage_shortfalls_keys_and_difficulty() {
     );
     assert_eq!(
         line("Multiple response:"),
-        "Multiple response: 1 of 8 questions (12%)"
+        "Multiple response: 1 of 8 questions (13%)"
     );
     assert_eq!(
         columns("Correct answers"),

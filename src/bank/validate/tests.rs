@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use super::*;
-use crate::bank::blueprint::parse_blueprint;
 use crate::bank::parse::parse_source;
 
 /// The example of FORMAT.md, verbatim (checked by `format_md_shows_this_example`).
@@ -65,10 +64,7 @@ Which actions will prepare the column for a linear regression model? (Select TWO
 Median imputation and a log transform handle missing values and skew in a continuous feature.
 "#;
 
-pub(crate) fn blueprint() -> Blueprint {
-    let text = include_str!("../../../question-bank/mls-c01/blueprint.toml");
-    parse_blueprint(Path::new("blueprint.toml"), text).unwrap_or_else(|d| panic!("{d:?}"))
-}
+pub(crate) use crate::bank::fixtures::mls_c01 as blueprint;
 
 /// Every diagnostic for one file named `q.md`, as `path:line: message`.
 pub(crate) fn check(text: &str) -> Vec<String> {

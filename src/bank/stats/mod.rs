@@ -3,36 +3,14 @@
 
 use std::fmt::Write;
 
-use super::apportion::apportion;
+use super::apportion::mock_needs;
+use crate::format::{count_of, percent};
 use super::{Blueprint, Difficulty, ExamBank, Question};
 
 /// Task titles are cut to this many characters so the table stays readable in a terminal.
 const TITLE_WIDTH: usize = 56;
 /// Option positions shown one per column; later positions are added up in one more column.
 const POSITIONS: usize = 6;
-
-/// What one mock exam draws: per domain (by weight) and per task statement (the domain's share
-/// spread evenly over its tasks). Both use the largest-remainder method.
-pub struct MockNeeds {
-    pub per_domain: Vec<u32>,
-    /// Per domain, per task, in blueprint order.
-    pub per_task: Vec<Vec<u32>>,
-}
-
-pub fn mock_needs(blueprint: &Blueprint) -> MockNeeds {
-    let weights: Vec<u32> = blueprint.domains.iter().map(|d| d.weight).collect();
-    let per_domain = apportion(blueprint.question_count, &weights);
-    let per_task = blueprint
-        .domains
-        .iter()
-        .zip(&per_domain)
-        .map(|(domain, &need)| apportion(need, &vec![1; domain.tasks.len()]))
-        .collect();
-    MockNeeds {
-        per_domain,
-        per_task,
-    }
-}
 
 /// A plain-text report of the exam's bank; rows where the bank has fewer questions than one mock
 /// needs are marked "short by N".
@@ -58,7 +36,7 @@ pub fn stats_table(exam: &ExamBank) -> String {
         out,
         "\nMultiple response: {multiple_response} of {} ({}%)\n",
         count_of(questions.len(), "question"),
-        percent(multiple_response, questions.len())
+        percent(multiple_response as i64, questions.len() as i64)
     );
     out.push_str(&key_positions(questions));
 
@@ -161,18 +139,6 @@ fn shortfall(have: u32, need: u32) -> String {
     } else {
         String::new()
     }
-}
-
-fn count_of(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
-fn percent(part: usize, whole: usize) -> usize {
-    (part * 100).checked_div(whole).unwrap_or(0)
 }
 
 fn shorten(title: &str) -> String {

@@ -18,10 +18,13 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod os;
+
+use os::{RunAs, can_reach, chown, command, lock_dir, postmaster_pid, run_as, spawn_guard, stop_stale_server};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
@@ -48,15 +51,8 @@ pub enum EmbeddedError {
     Io { path: PathBuf, source: io::Error },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> EmbeddedError + '_ {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> EmbeddedError + '_ {
     move |source| EmbeddedError::Io { path: path.to_path_buf(), source }
-}
-
-/// The system user to run the server as, when we are root.
-#[derive(Clone, Copy)]
-struct RunAs {
-    uid: u32,
-    gid: u32,
 }
 
 pub struct EmbeddedPostgres {
@@ -188,58 +184,6 @@ pub fn find_bindir() -> Option<PathBuf> {
     candidates.pop().map(|(_, dir)| dir)
 }
 
-fn run_as() -> Result<Option<RunAs>, EmbeddedError> {
-    // SAFETY: plain libc calls; getpwnam's result is copied out at once.
-    unsafe {
-        if libc::geteuid() != 0 {
-            return Ok(None);
-        }
-        let pw = libc::getpwnam(c"postgres".as_ptr());
-        if pw.is_null() {
-            return Err(EmbeddedError::NoPostgresUser);
-        }
-        Ok(Some(RunAs { uid: (*pw).pw_uid, gid: (*pw).pw_gid }))
-    }
-}
-
-fn command(program: &Path, run_as: Option<RunAs>) -> Command {
-    let mut cmd = Command::new(program);
-    if let Some(ids) = run_as {
-        cmd.uid(ids.uid).gid(ids.gid);
-    }
-    // Keep the server out of the terminal's process group: Ctrl-C reaches the app, which then
-    // shuts the server down in order.
-    cmd.process_group(0);
-    cmd
-}
-
-fn chown(path: &Path, ids: RunAs) -> Result<(), EmbeddedError> {
-    std::os::unix::fs::chown(path, Some(ids.uid), Some(ids.gid)).map_err(io_err(path))
-}
-
-fn can_reach(dir: &Path, ids: RunAs) -> bool {
-    Command::new("test")
-        .arg("-w")
-        .arg(dir)
-        .uid(ids.uid)
-        .gid(ids.gid)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
-fn lock_dir(dir: &Path) -> Result<fs::File, EmbeddedError> {
-    let path = dir.join("lock");
-    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io_err(&path))?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: flock on a descriptor we own; the lock lives as long as the file.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc != 0 {
-        return Err(EmbeddedError::InUse(dir.to_path_buf()));
-    }
-    Ok(file)
-}
-
 fn init_cluster(
     bindir: &Path,
     dir: &Path,
@@ -251,7 +195,7 @@ fn init_cluster(
     if data.exists() {
         fs::remove_dir_all(data).map_err(io_err(data))?;
     }
-    let password = random_password();
+    let password = crate::secret::token();
     let pwfile = dir.join("initdb-pwfile");
     write_private(&pwfile, &password)?;
     if let Some(ids) = run_as {
@@ -285,47 +229,6 @@ fn write_private(path: &Path, contents: &str) -> Result<(), EmbeddedError> {
         .map_err(io_err(path))?;
     f.write_all(contents.as_bytes()).map_err(io_err(path))?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io_err(path))
-}
-
-fn random_password() -> String {
-    use rand::Rng;
-    let bytes: [u8; 24] = rand::thread_rng().r#gen();
-    hex::encode(bytes)
-}
-
-/// We hold the directory lock, so a postmaster still running on this data directory was left by an
-/// app process that died: stop it (fast shutdown, then harder) so that exactly one server runs.
-fn stop_stale_server(data: &Path) {
-    let Some(pid) = postmaster_pid(data) else { return };
-    if !alive(pid) {
-        return; // postgres itself clears a stale pid file
-    }
-    tracing::warn!(pid, "stopping a PostgreSQL server left running by an earlier crash");
-    for (signal, wait) in [(libc::SIGINT, 30), (libc::SIGQUIT, 5), (libc::SIGKILL, 5)] {
-        // SAFETY: signalling the pid postgres recorded for this data directory.
-        unsafe { libc::kill(pid, signal) };
-        let deadline = Instant::now() + Duration::from_secs(wait);
-        while alive(pid) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if !alive(pid) {
-            return;
-        }
-    }
-}
-
-fn postmaster_pid(data: &Path) -> Option<i32> {
-    let text = fs::read_to_string(data.join("postmaster.pid")).ok()?;
-    text.lines().next()?.trim().parse().ok()
-}
-
-fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks for existence. A zombie counts as dead: look at /proc.
-    let exists = unsafe { libc::kill(pid, 0) } == 0;
-    exists
-        && !fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
-            .unwrap_or(false)
 }
 
 fn free_port() -> io::Result<u16> {
@@ -384,17 +287,3 @@ fn tail(path: &Path, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-/// A shell that waits for end-of-file on its stdin and then asks the postmaster to shut down. We keep
-/// the write end; the kernel closes it when this process exits, however it exits.
-fn spawn_guard(pid: i32) -> io::Result<(Child, ChildStdin)> {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("read _ignored; kill -INT {pid} 2>/dev/null; exit 0"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()?;
-    let stdin = child.stdin.take().expect("stdin was piped");
-    Ok((child, stdin))
-}

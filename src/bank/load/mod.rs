@@ -1,5 +1,5 @@
 //! Reading a bank from disk: finding the exam folders and their question files, then running
-//! every check on them. The only I/O of the bank module is here (and in `synthetic`).
+//! every check on them. The bank module reads files only here (and writes them only in `synthetic`).
 
 use std::collections::HashMap;
 use std::fs;
@@ -26,6 +26,26 @@ pub fn load(dir: &Path) -> (Bank, Vec<Diagnostic>) {
         .collect();
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     (Bank { exams }, diagnostics)
+}
+
+/// Loads the bank and prints every diagnostic to standard error (what `bank check` and `serve` show); the bank, or `None` when there were errors.
+pub fn load_and_report(dir: &Path) -> Option<Bank> {
+    let (loaded, diagnostics) = load(dir);
+    let mut errors = 0;
+    for d in &diagnostics {
+        eprintln!("{d}");
+        if d.severity == super::Severity::Error {
+            errors += 1;
+        }
+    }
+    let questions: usize = loaded.exams.iter().map(|e| e.questions.len()).sum();
+    let warnings = diagnostics.len() - errors;
+    eprintln!(
+        "{}: {} exam(s), {questions} valid question(s), {errors} error(s), {warnings} warning(s)",
+        dir.display(),
+        loaded.exams.len()
+    );
+    (errors == 0).then_some(loaded)
 }
 
 /// `dir` itself if it holds a blueprint, otherwise its direct subfolders that do.

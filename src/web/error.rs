@@ -1,0 +1,221 @@
+//! The web's one error type. Every handler returns `AppResult<_>`; `IntoResponse` renders a friendly
+//! page with the right status and never shows internals (those go to the log). Domain errors
+//! (`ExamError`, `CreateError`, ...) are owned by their modules and mapped here, at the edge, by `From`.
+//!
+//! Two things that are not failures travel the same way, so handlers can use `?` throughout:
+//! [`AppError::Redirect`] (e.g. a finished attempt's question page sends the candidate to the results)
+//! and [`AppError::SignInRequired`]. Script endpoints wrap the error in [`JsonError`] to answer JSON.
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde_json::json;
+
+use crate::accounts::CreateError;
+use crate::exam::ExamError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("page not found")]
+    NotFound,
+    /// Not signed in: send the visitor to the sign-in page, then back to `next`.
+    #[error("sign in required")]
+    SignInRequired { next: String },
+    /// Not an error: the answer to this request is another page.
+    #[error("see {0}")]
+    Redirect(String),
+    #[error("you do not have access to this page")]
+    Forbidden,
+    #[error("{0}")]
+    BadRequest(String),
+    /// Well-formed, but asks for something the rules refuse (e.g. an option outside the question).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A request that makes sense but cannot be done now (e.g. an answer after the deadline).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request is too large")]
+    TooLarge,
+    #[error("too many attempts; wait a minute and try again")]
+    TooManyRequests,
+    #[error("this form has expired or did not come from this site; go back, reload the page and try again")]
+    CsrfRejected,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// A redirect to `path` (303 See Other, so a POST is followed by a GET).
+    pub fn redirect(path: impl Into<String>) -> Self {
+        AppError::Redirect(path.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::SignInRequired { .. } | AppError::Redirect(_) => StatusCode::SEE_OTHER,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the visitor reads. Internal errors say only that something went wrong.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => "Something went wrong on our side. It has been logged; please try again.".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Where the browser should go instead, for redirects.
+    fn location(&self) -> Option<String> {
+        match self {
+            AppError::SignInRequired { next } => Some(format!("/signin?next={}", urlencode(next))),
+            AppError::Redirect(to) => Some(to.clone()),
+            _ => None,
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            AppError::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            AppError::Redirect(_) | AppError::SignInRequired { .. } => {}
+            other => tracing::info!(status = other.status().as_u16(), "{other}"),
+        }
+    }
+}
+
+// No blanket "row not found is a 404": a query that finds nothing where something must exist is a bug
+// and is logged as one. Lookups that may miss return `Option` and say `NotFound` themselves.
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<ExamError> for AppError {
+    fn from(e: ExamError) -> Self {
+        match e {
+            ExamError::NotFound => AppError::NotFound,
+            ExamError::InvalidAnswer(msg) => AppError::Unprocessable(msg),
+            e @ (ExamError::Finished | ExamError::Late | ExamError::TooSmall(_)) => AppError::Conflict(e.to_string()),
+            ExamError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<CreateError> for AppError {
+    fn from(e: CreateError) -> Self {
+        match e {
+            e @ CreateError::DuplicateEmail => AppError::Conflict(e.to_string()),
+            CreateError::Other(e) => AppError::Internal(e),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// Renders the error page; falls back to plain text if the template itself fails.
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let page = ErrorPage { status: status.as_u16(), title: status.canonical_reason().unwrap_or("Error"), message };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        if let Some(to) = self.location() {
+            return Redirect::to(&to).into_response();
+        }
+        error_page(self.status(), &self.public_message())
+    }
+}
+
+/// The JSON form of [`AppError`], for script endpoints (the exam page's autosave):
+/// `{"saved": false, "error": "...", "redirect": "..."}` with the same status; a redirect or a
+/// sign-in requirement is told in `redirect` rather than followed.
+#[derive(Debug)]
+pub struct JsonError {
+    pub error: AppError,
+    /// Where the page should go next (e.g. the results of a finished attempt).
+    pub redirect: Option<String>,
+}
+
+impl JsonError {
+    pub fn with_redirect(mut self, to: impl Into<String>) -> Self {
+        self.redirect = Some(to.into());
+        self
+    }
+}
+
+impl<E: Into<AppError>> From<E> for JsonError {
+    fn from(e: E) -> Self {
+        JsonError { error: e.into(), redirect: None }
+    }
+}
+
+impl IntoResponse for JsonError {
+    fn into_response(self) -> Response {
+        self.error.log();
+        let redirect = self.redirect.or_else(|| self.error.location());
+        let status = match self.error {
+            AppError::Redirect(_) => StatusCode::CONFLICT,
+            AppError::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
+            ref other => other.status(),
+        };
+        let body = json!({ "saved": false, "error": self.error.public_message(), "redirect": redirect });
+        (status, Json(body)).into_response()
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|s| s[1..].to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_redirects_come_back_here() {
+        let e = AppError::SignInRequired { next: "/attempts/1?x=a b".into() };
+        assert_eq!(e.location().as_deref(), Some("/signin?next=%2Fattempts%2F1%3Fx%3Da+b"));
+    }
+
+    #[test]
+    fn exam_errors_map_to_statuses() {
+        assert_eq!(AppError::from(ExamError::NotFound).status(), StatusCode::NOT_FOUND);
+        assert_eq!(AppError::from(ExamError::Late).status(), StatusCode::CONFLICT);
+        assert_eq!(AppError::from(ExamError::InvalidAnswer("x".into())).status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(AppError::from(sqlx::Error::RowNotFound).status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -1,0 +1,50 @@
+//! `/`: the landing page for visitors, and the candidate's dashboard, which gathers what each feature
+//! offers (the exams to start, past and running attempts).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::error::AppResult;
+use super::{AppState, Ctx, render};
+use crate::bank::store::{ExamSummary, exams};
+use crate::exam::attempt::{self, AttemptRow};
+use crate::format;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(home))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard<'a> {
+    ctx: &'a Ctx,
+    exams: Vec<ExamSummary>,
+    attempts: Vec<AttemptRow>,
+}
+
+impl Dashboard<'_> {
+    fn started(&self, a: &AttemptRow) -> String {
+        format::date_time(a.started_at)
+    }
+    fn left(&self, a: &AttemptRow) -> String {
+        format::duration_words(a.remaining_seconds)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing<'a> {
+    ctx: &'a Ctx,
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let Some(user) = &ctx.user else {
+        return Ok(render(&Landing { ctx: &ctx })?.into_response());
+    };
+    let exams = exams(&state.pool).await?;
+    let attempts = attempt::list_for_user(&state.pool, user.id).await?;
+    Ok(render(&Dashboard { ctx: &ctx, exams, attempts })?.into_response())
+}

@@ -17,7 +17,11 @@ pub fn bank(questions: usize) -> anyhow::Result<ExitCode> {
         let (bank, diagnostics) = crate::bank::load(&dir);
         times.push(start.elapsed());
         let loaded: usize = bank.exams.iter().map(|e| e.questions.len()).sum();
-        anyhow::ensure!(loaded == questions, "expected {questions} questions, loaded {loaded}: {:?}", diagnostics.first());
+        anyhow::ensure!(
+            loaded == questions,
+            "expected {questions} questions, loaded {loaded}: {:?}",
+            diagnostics.first()
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     times.sort();

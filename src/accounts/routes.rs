@@ -55,7 +55,8 @@ async fn signup_page(ctx: Ctx) -> AppResult<Response> {
     if ctx.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    Ok(render(&SignUpPage { ctx: &ctx, email: "", error: None, min_password: super::MIN_PASSWORD_CHARS })?.into_response())
+    Ok(render(&SignUpPage { ctx: &ctx, email: "", error: None, min_password: super::MIN_PASSWORD_CHARS })?
+        .into_response())
 }
 
 async fn signup(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Credentials>) -> AppResult<Response> {
@@ -72,7 +73,8 @@ async fn signup(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Creden
         },
         Err(message) => message,
     };
-    let page = SignUpPage { ctx: &ctx, email: &form.email, error: Some(failure), min_password: super::MIN_PASSWORD_CHARS };
+    let page =
+        SignUpPage { ctx: &ctx, email: &form.email, error: Some(failure), min_password: super::MIN_PASSWORD_CHARS };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 

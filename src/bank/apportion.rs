@@ -17,20 +17,14 @@ pub fn apportion(total: u32, weights: &[u32]) -> Vec<u32> {
     }
     let exact = |w: u32| u64::from(total) * u64::from(w);
     // Whole parts fit in u32: each is at most `total`.
-    let mut parts: Vec<u32> = weights
-        .iter()
-        .map(|&w| (exact(w) / weight_sum) as u32)
-        .collect();
+    let mut parts: Vec<u32> = weights.iter().map(|&w| (exact(w) / weight_sum) as u32).collect();
     let given: u32 = parts.iter().sum();
 
     // Remainders share the denominator `weight_sum`, so comparing numerators compares them exactly.
     let mut order: Vec<usize> = (0..weights.len()).collect();
     order.sort_by(|&a, &b| {
         let remainder = |i: usize| exact(weights[i]) % weight_sum;
-        remainder(b)
-            .cmp(&remainder(a))
-            .then(weights[b].cmp(&weights[a]))
-            .then(a.cmp(&b))
+        remainder(b).cmp(&remainder(a)).then(weights[b].cmp(&weights[a])).then(a.cmp(&b))
     });
     for &i in order.iter().take((total - given) as usize) {
         parts[i] += 1;
@@ -96,17 +90,8 @@ mod tests {
     #[test]
     fn parts_always_sum_to_the_total() {
         for total in 0..200 {
-            for weights in [
-                &[7u32, 11, 13][..],
-                &[1, 2, 3, 4, 5, 6],
-                &[100],
-                &[u32::MAX, u32::MAX, 1],
-            ] {
-                assert_eq!(
-                    apportion(total, weights).iter().sum::<u32>(),
-                    total,
-                    "{total} {weights:?}"
-                );
+            for weights in [&[7u32, 11, 13][..], &[1, 2, 3, 4, 5, 6], &[100], &[u32::MAX, u32::MAX, 1]] {
+                assert_eq!(apportion(total, weights).iter().sum::<u32>(), total, "{total} {weights:?}");
             }
         }
     }

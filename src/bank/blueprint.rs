@@ -51,52 +51,35 @@ struct TaskFile {
 pub fn parse_blueprint(path: &Path, text: &str) -> Result<Blueprint, Vec<Diagnostic>> {
     let file: BlueprintFile = toml::from_str(text).map_err(|error| {
         let (line, message) = describe(&error, text);
-        vec![Diagnostic::error(
-            path,
-            line,
-            format!("blueprint is not valid: {message}"),
-        )]
+        vec![Diagnostic::error(path, line, format!("blueprint is not valid: {message}"))]
     })?;
     let line = |span: std::ops::Range<usize>| line_at(text, span.start);
     let problems = check(&file, &line);
     if !problems.is_empty() {
-        return Err(problems
-            .into_iter()
-            .map(|(line, message)| Diagnostic::error(path, line, message))
-            .collect());
+        return Err(problems.into_iter().map(|(line, message)| Diagnostic::error(path, line, message)).collect());
     }
     Ok(into_blueprint(file))
 }
 
-fn check(
-    file: &BlueprintFile,
-    line: &dyn Fn(std::ops::Range<usize>) -> usize,
-) -> Vec<(usize, String)> {
+fn check(file: &BlueprintFile, line: &dyn Fn(std::ops::Range<usize>) -> usize) -> Vec<(usize, String)> {
     let mut problems = Vec::new();
     if *file.question_count.get_ref() == 0 {
-        problems.push((
-            line(file.question_count.span()),
-            "question_count must be at least 1".to_string(),
-        ));
+        problems.push((line(file.question_count.span()), "question_count must be at least 1".to_string()));
     }
     let score = &file.score;
     let (min, max, pass) = (*score.min.get_ref(), score.max, *score.pass.get_ref());
     if min >= max {
-        problems.push((
-            line(score.min.span()),
-            format!("score min {min} must be below max {max}"),
-        ));
+        problems.push((line(score.min.span()), format!("score min {min} must be below max {max}")));
     } else if !(min..=max).contains(&pass) {
-        problems.push((
-            line(score.pass.span()),
-            format!("pass mark {pass} is outside the score range {min}..{max}"),
-        ));
+        problems.push((line(score.pass.span()), format!("pass mark {pass} is outside the score range {min}..{max}")));
     }
     let cut = *score.cut_percent.get_ref();
     if !(1..=99).contains(&cut) {
         problems.push((
             line(score.cut_percent.span()),
-            format!("cut_percent {cut} must be between 1 and 99: the share of correct answers taken to score the pass mark"),
+            format!(
+                "cut_percent {cut} must be between 1 and 99: the share of correct answers taken to score the pass mark"
+            ),
         ));
     }
 
@@ -111,14 +94,8 @@ fn check(
     };
     let total: u32 = domains.iter().map(|d| *d.weight.get_ref()).sum();
     if total != 100 {
-        let weights: Vec<String> = domains
-            .iter()
-            .map(|d| d.weight.get_ref().to_string())
-            .collect();
-        let message = format!(
-            "domain weights add up to {total} ({}), not 100",
-            weights.join(" + ")
-        );
+        let weights: Vec<String> = domains.iter().map(|d| d.weight.get_ref().to_string()).collect();
+        let message = format!("domain weights add up to {total} ({}), not 100", weights.join(" + "));
         problems.push((line(domains[0].weight.span()), message));
     }
 
@@ -128,10 +105,7 @@ fn check(
         let number = *domain.number.get_ref();
         let at = line(domain.number.span());
         if let Some(first) = numbers.insert(number, at) {
-            problems.push((
-                at,
-                format!("domain number {number} is used twice (first on line {first})"),
-            ));
+            problems.push((at, format!("domain number {number} is used twice (first on line {first})")));
         }
         if domain.tasks.get_ref().is_empty() {
             let message = format!(
@@ -145,10 +119,7 @@ fn check(
             if id.is_empty() {
                 problems.push((at, "a task statement has an empty id".to_string()));
             } else if let Some(first) = task_ids.insert(id.to_string(), at) {
-                problems.push((
-                    at,
-                    format!("task statement \"{id}\" is listed twice (first on line {first})"),
-                ));
+                problems.push((at, format!("task statement \"{id}\" is listed twice (first on line {first})")));
             }
         }
     }
@@ -178,10 +149,7 @@ fn into_blueprint(file: BlueprintFile) -> Blueprint {
                     .tasks
                     .into_inner()
                     .into_iter()
-                    .map(|task| TaskStatement {
-                        id: task.id.into_inner().trim().to_string(),
-                        title: task.title,
-                    })
+                    .map(|task| TaskStatement { id: task.id.into_inner().trim().to_string(), title: task.title })
                     .collect(),
             })
             .collect(),
@@ -229,19 +197,10 @@ tasks = [{ id = "2.1", title = "Third" }]
 
     #[test]
     fn parses_the_mls_c01_blueprint() {
-        let blueprint = parse_blueprint(Path::new("blueprint.toml"), MLS_C01)
-            .unwrap_or_else(|d| panic!("{d:?}"));
+        let blueprint = parse_blueprint(Path::new("blueprint.toml"), MLS_C01).unwrap_or_else(|d| panic!("{d:?}"));
         assert_eq!(blueprint.code, "MLS-C01");
         assert_eq!(blueprint.question_count, 65);
-        assert_eq!(
-            blueprint.score,
-            ScoreScale {
-                min: 100,
-                max: 1000,
-                pass: 750,
-                cut_percent: 72
-            }
-        );
+        assert_eq!(blueprint.score, ScoreScale { min: 100, max: 1000, pass: 750, cut_percent: 72 });
         let weights: Vec<u32> = blueprint.domains.iter().map(|d| d.weight).collect();
         assert_eq!(weights, [20, 24, 36, 20]);
         assert_eq!(blueprint.tasks().count(), 15);
@@ -258,10 +217,7 @@ tasks = [{ id = "2.1", title = "Third" }]
         let text = SMALL.replace("pass = 700", "pass = ");
         let found = errors(&text);
         assert_eq!(found.len(), 1);
-        assert!(
-            found[0].starts_with("blueprint.toml:8: blueprint is not valid: "),
-            "{found:?}"
-        );
+        assert!(found[0].starts_with("blueprint.toml:8: blueprint is not valid: "), "{found:?}");
     }
 
     #[test]
@@ -269,52 +225,33 @@ tasks = [{ id = "2.1", title = "Third" }]
         let text = SMALL.replace("title = \"Two\"", "titel = \"Two\"");
         let found = errors(&text);
         assert_eq!(found.len(), 1);
-        assert!(
-            found[0]
-                .starts_with("blueprint.toml:20: blueprint is not valid: unknown field `titel`"),
-            "{found:?}"
-        );
+        assert!(found[0].starts_with("blueprint.toml:20: blueprint is not valid: unknown field `titel`"), "{found:?}");
     }
 
     #[test]
     fn weights_must_add_up_to_100() {
         let text = SMALL.replace("weight = 60", "weight = 58");
-        assert_eq!(
-            errors(&text),
-            ["blueprint.toml:13: domain weights add up to 98 (40 + 58), not 100"]
-        );
+        assert_eq!(errors(&text), ["blueprint.toml:13: domain weights add up to 98 (40 + 58), not 100"]);
     }
 
     #[test]
     fn duplicate_task_ids_are_errors() {
         let text = SMALL.replace("\"2.1\"", "\"1.2\"");
-        assert_eq!(
-            errors(&text),
-            ["blueprint.toml:22: task statement \"1.2\" is listed twice (first on line 16)"]
-        );
+        assert_eq!(errors(&text), ["blueprint.toml:22: task statement \"1.2\" is listed twice (first on line 16)"]);
     }
 
     #[test]
     fn duplicate_domain_numbers_are_errors() {
         let text = SMALL.replace("number = 2", "number = 1");
-        assert_eq!(
-            errors(&text),
-            ["blueprint.toml:19: domain number 1 is used twice (first on line 11)"]
-        );
+        assert_eq!(errors(&text), ["blueprint.toml:19: domain number 1 is used twice (first on line 11)"]);
     }
 
     #[test]
     fn pass_mark_must_be_inside_the_score_range() {
         let text = SMALL.replace("pass = 700", "pass = 1200");
-        assert_eq!(
-            errors(&text),
-            ["blueprint.toml:8: pass mark 1200 is outside the score range 100..1000"]
-        );
+        assert_eq!(errors(&text), ["blueprint.toml:8: pass mark 1200 is outside the score range 100..1000"]);
         let text = SMALL.replace("min = 100", "min = 1000");
-        assert_eq!(
-            errors(&text),
-            ["blueprint.toml:6: score min 1000 must be below max 1000"]
-        );
+        assert_eq!(errors(&text), ["blueprint.toml:6: score min 1000 must be below max 1000"]);
     }
 
     #[test]
@@ -328,10 +265,7 @@ tasks = [{ id = "2.1", title = "Third" }]
 
     #[test]
     fn a_domain_needs_task_statements() {
-        let text = SMALL.replace(
-            "tasks = [{ id = \"2.1\", title = \"Third\" }]",
-            "tasks = []",
-        );
+        let text = SMALL.replace("tasks = [{ id = \"2.1\", title = \"Third\" }]", "tasks = []");
         let message = "domain 2 has no task statements: questions are filed under task statements, so add at least one";
         assert_eq!(errors(&text), [format!("blueprint.toml:22: {message}")]);
     }
@@ -339,16 +273,14 @@ tasks = [{ id = "2.1", title = "Third" }]
     #[test]
     fn cut_percent_must_be_a_share_between_1_and_99() {
         let text = SMALL.replace("cut_percent = 72", "cut_percent = 100");
-        let message = "cut_percent 100 must be between 1 and 99: the share of correct answers taken to score the pass mark";
+        let message =
+            "cut_percent 100 must be between 1 and 99: the share of correct answers taken to score the pass mark";
         assert_eq!(errors(&text), [format!("blueprint.toml:9: {message}")]);
     }
 
     #[test]
     fn question_count_must_be_positive() {
         let text = SMALL.replace("question_count = 10", "question_count = 0");
-        assert_eq!(
-            errors(&text),
-            ["blueprint.toml:3: question_count must be at least 1"]
-        );
+        assert_eq!(errors(&text), ["blueprint.toml:3: question_count must be at least 1"]);
     }
 }

@@ -57,11 +57,7 @@ mod tests {
     use crate::bank::{AnswerOption, Difficulty};
 
     fn question() -> Question {
-        let option = |text: &str, correct| AnswerOption {
-            text: text.into(),
-            rationale: "because".into(),
-            correct,
-        };
+        let option = |text: &str, correct| AnswerOption { text: text.into(), rationale: "because".into(), correct };
         Question {
             id: "q".into(),
             task: "1.1".into(),
@@ -69,12 +65,7 @@ mod tests {
             difficulty: Difficulty::Medium,
             references: vec![],
             stem: "Which?".into(),
-            options: vec![
-                option("a", true),
-                option("b", false),
-                option("c", false),
-                option("d", false),
-            ],
+            options: vec![option("a", true), option("b", false), option("c", false), option("d", false)],
             explanation: "Because.".into(),
             path: PathBuf::from("a.md"),
             line: 1,
@@ -87,11 +78,7 @@ mod tests {
         let hash = original.content_hash();
         assert_eq!(hash.len(), 64);
         assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
-        let moved = Question {
-            path: PathBuf::from("elsewhere/b.md"),
-            line: 9,
-            ..question()
-        };
+        let moved = Question { path: PathBuf::from("elsewhere/b.md"), line: 9, ..question() };
         assert_eq!(moved.content_hash(), hash);
     }
 

@@ -25,21 +25,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(path: &Path, line: usize, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            path: path.to_path_buf(),
-            line,
-            severity: Severity::Error,
-            message: message.into(),
-        }
+        Diagnostic { path: path.to_path_buf(), line, severity: Severity::Error, message: message.into() }
     }
 
     pub fn warning(path: &Path, line: usize, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            path: path.to_path_buf(),
-            line,
-            severity: Severity::Warning,
-            message: message.into(),
-        }
+        Diagnostic { path: path.to_path_buf(), line, severity: Severity::Warning, message: message.into() }
     }
 
     pub fn is_error(&self) -> bool {
@@ -67,17 +57,8 @@ mod tests {
     #[test]
     fn displays_as_path_line_message() {
         let path = Path::new("questions/1.2/a.md");
-        assert_eq!(
-            Diagnostic::error(path, 7, "bad").to_string(),
-            "questions/1.2/a.md:7: bad"
-        );
-        assert_eq!(
-            Diagnostic::warning(path, 3, "hm").to_string(),
-            "questions/1.2/a.md:3: warning: hm"
-        );
-        assert_eq!(
-            Diagnostic::error(Path::new("exam"), 0, "no blueprint").to_string(),
-            "exam: no blueprint"
-        );
+        assert_eq!(Diagnostic::error(path, 7, "bad").to_string(), "questions/1.2/a.md:7: bad");
+        assert_eq!(Diagnostic::warning(path, 3, "hm").to_string(), "questions/1.2/a.md:3: warning: hm");
+        assert_eq!(Diagnostic::error(Path::new("exam"), 0, "no blueprint").to_string(), "exam: no blueprint");
     }
 }

@@ -31,7 +31,10 @@ pub(crate) fn weighted(weights: &[u32], tasks_per_domain: usize, count: u32) -> 
                 title: format!("Domain {}", d + 1),
                 weight: w,
                 tasks: (0..tasks_per_domain)
-                    .map(|t| TaskStatement { id: format!("{}.{}", d + 1, t + 1), title: format!("task {}.{}", d + 1, t + 1) })
+                    .map(|t| TaskStatement {
+                        id: format!("{}.{}", d + 1, t + 1),
+                        title: format!("task {}.{}", d + 1, t + 1),
+                    })
                     .collect(),
             })
             .collect(),

@@ -19,11 +19,8 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 /// the result still goes through the sanitiser, so a link like `[x](javascript:...)` loses its
 /// target too.
 pub fn render(markdown: &str) -> String {
-    let parser = Parser::new_ext(
-        markdown,
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
-    )
-    .filter(|event| !matches!(event, Event::Html(_) | Event::InlineHtml(_)));
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
+        .filter(|event| !matches!(event, Event::Html(_) | Event::InlineHtml(_)));
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, parser);
     SANITISER.clean(&unsafe_html).to_string()
@@ -44,40 +41,26 @@ mod tests {
     #[test]
     fn renders_tables_and_strikethrough() {
         let html = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~");
-        assert!(
-            html.contains("<table>") && html.contains("<td>1</td>"),
-            "{html}"
-        );
+        assert!(html.contains("<table>") && html.contains("<td>1</td>"), "{html}");
         assert!(html.contains("<del>gone</del>"), "{html}");
     }
 
     #[test]
     fn script_tags_do_not_get_through() {
-        for markdown in [
-            "<script>alert(1)</script>",
-            "text <script>alert(1)</script>",
-            "<SCRIPT src=x></SCRIPT>",
-        ] {
+        for markdown in ["<script>alert(1)</script>", "text <script>alert(1)</script>", "<SCRIPT src=x></SCRIPT>"] {
             let html = render(markdown);
-            assert!(
-                !html.to_lowercase().contains("<script"),
-                "{markdown} → {html}"
-            );
+            assert!(!html.to_lowercase().contains("<script"), "{markdown} → {html}");
         }
     }
 
     #[test]
     fn event_handlers_do_not_get_through() {
-        for markdown in [
-            "<img src=x onerror=alert(1)>",
-            "a <b onmouseover=\"alert(1)\">b</b>",
-            "<div onclick=x>y</div>",
-        ] {
+        for markdown in
+            ["<img src=x onerror=alert(1)>", "a <b onmouseover=\"alert(1)\">b</b>", "<div onclick=x>y</div>"]
+        {
             let html = render(markdown);
             assert!(
-                !html.contains("onerror")
-                    && !html.contains("onmouseover")
-                    && !html.contains("onclick"),
+                !html.contains("onerror") && !html.contains("onmouseover") && !html.contains("onclick"),
                 "{markdown} → {html}"
             );
         }
@@ -91,10 +74,7 @@ mod tests {
     #[test]
     fn links_are_kept_safe() {
         let html = render("[docs](https://docs.aws.amazon.com/athena/)");
-        assert!(
-            html.contains("href=\"https://docs.aws.amazon.com/athena/\""),
-            "{html}"
-        );
+        assert!(html.contains("href=\"https://docs.aws.amazon.com/athena/\""), "{html}");
         assert!(html.contains("rel=\"noopener noreferrer\""), "{html}");
         let html = render("[click](javascript:alert(1))");
         assert!(!html.contains("javascript:"), "{html}");

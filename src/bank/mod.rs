@@ -16,19 +16,19 @@
 //! - [`markdown`]: question Markdown → sanitised HTML
 
 pub mod apportion;
-#[cfg(test)]
-pub(crate) mod fixtures;
 pub mod blueprint;
 mod content_hash;
 mod diagnostic;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod load;
 pub mod markdown;
 pub mod parse;
 pub mod similarity;
 pub mod stats;
 pub mod store;
-pub mod synthetic;
 pub mod sync;
+pub mod synthetic;
 mod toml_error;
 pub mod validate;
 
@@ -83,9 +83,7 @@ pub struct TaskStatement {
 impl Blueprint {
     /// The domain a task statement belongs to.
     pub fn domain_of(&self, task: &str) -> Option<&Domain> {
-        self.tasks()
-            .find(|(_, t)| t.id == task)
-            .map(|(domain, _)| domain)
+        self.tasks().find(|(_, t)| t.id == task).map(|(domain, _)| domain)
     }
 
     pub fn task(&self, id: &str) -> Option<&TaskStatement> {
@@ -99,9 +97,7 @@ impl Blueprint {
 
     /// Every task statement with its domain, in blueprint order.
     pub fn tasks(&self) -> impl Iterator<Item = (&Domain, &TaskStatement)> {
-        self.domains
-            .iter()
-            .flat_map(|domain| domain.tasks.iter().map(move |task| (domain, task)))
+        self.domains.iter().flat_map(|domain| domain.tasks.iter().map(move |task| (domain, task)))
     }
 }
 
@@ -213,14 +209,8 @@ mod tests {
         assert_eq!(blueprint.domain_of("1.2").map(|d| d.number), Some(1));
         assert_eq!(blueprint.domain_of("2.1").map(|d| d.number), Some(2));
         assert_eq!(blueprint.domain_of("3.1"), None);
-        assert_eq!(
-            blueprint.task("2.1").map(|t| t.title.as_str()),
-            Some("task 2.1")
-        );
-        let ids: Vec<_> = blueprint
-            .tasks()
-            .map(|(d, t)| (d.number, t.id.as_str()))
-            .collect();
+        assert_eq!(blueprint.task("2.1").map(|t| t.title.as_str()), Some("task 2.1"));
+        let ids: Vec<_> = blueprint.tasks().map(|(d, t)| (d.number, t.id.as_str())).collect();
         assert_eq!(ids, [(1, "1.1"), (1, "1.2"), (2, "2.1")]);
     }
 
@@ -236,10 +226,7 @@ mod tests {
     #[test]
     fn difficulty_round_trips_through_its_header_spelling() {
         for difficulty in Difficulty::ALL {
-            assert_eq!(
-                Difficulty::from_header(difficulty.as_str()),
-                Some(difficulty)
-            );
+            assert_eq!(Difficulty::from_header(difficulty.as_str()), Some(difficulty));
         }
         assert_eq!(Difficulty::from_header("Medium"), None);
     }

@@ -28,11 +28,7 @@ const EPSILON: f64 = 1e-9;
 /// sorted by `(first, second)`. Texts shorter than three words have no shingles and match nothing.
 pub fn similar_pairs(texts: &[&str], threshold: f64) -> Vec<SimilarPair> {
     let sets = ranked_shingle_sets(texts);
-    let shingle_count = sets
-        .iter()
-        .flatten()
-        .max()
-        .map_or(0, |&rank| rank as usize + 1);
+    let shingle_count = sets.iter().flatten().max().map_or(0, |&rank| rank as usize + 1);
     // Rank → the texts that have it in their prefix.
     let mut index: Vec<Vec<usize>> = vec![Vec::new(); shingle_count];
     let mut seen_by = vec![usize::MAX; texts.len()];
@@ -50,11 +46,7 @@ pub fn similar_pairs(texts: &[&str], threshold: f64) -> Vec<SimilarPair> {
                 seen_by[first] = second;
                 let similarity = jaccard(&sets[first], set);
                 if similarity + EPSILON >= threshold {
-                    pairs.push(SimilarPair {
-                        first,
-                        second,
-                        similarity,
-                    });
+                    pairs.push(SimilarPair { first, second, similarity });
                 }
             }
         }
@@ -86,9 +78,7 @@ fn ranked_shingle_sets(texts: &[&str]) -> Vec<Vec<u32>> {
                 .windows(3)
                 .map(|w| {
                     let next = shingle_ids.len() as u32;
-                    *shingle_ids
-                        .entry(combine(combine(w[0], w[1]), w[2]))
-                        .or_insert(next)
+                    *shingle_ids.entry(combine(combine(w[0], w[1]), w[2])).or_insert(next)
                 })
                 .collect();
             set.sort_unstable();
@@ -109,10 +99,7 @@ fn ranked_shingle_sets(texts: &[&str]) -> Vec<Vec<u32>> {
     }
     sets.into_iter()
         .map(|set| {
-            let mut ranked: Vec<u32> = set
-                .into_iter()
-                .map(|shingle| rank[shingle as usize])
-                .collect();
+            let mut ranked: Vec<u32> = set.into_iter().map(|shingle| rank[shingle as usize]).collect();
             ranked.sort_unstable();
             ranked
         })
@@ -123,23 +110,21 @@ fn ranked_shingle_sets(texts: &[&str]) -> Vec<Vec<u32>> {
 /// emphasis do not count. Hashing instead of interning the words avoids an allocation per word;
 /// with 64 bits, a collision among a million distinct shingles has odds of about 1 in 10^7.
 fn word_hashes(text: &str) -> impl Iterator<Item = u64> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(|word| {
-            const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-            const FNV_PRIME: u64 = 0x0100_0000_01b3;
-            let mut hash = FNV_OFFSET;
-            let mut add = |byte: u8| hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
-            if word.is_ascii() {
-                word.bytes().for_each(|b| add(b.to_ascii_lowercase()));
-            } else {
-                let mut buffer = [0u8; 4];
-                for c in word.chars().flat_map(char::to_lowercase) {
-                    c.encode_utf8(&mut buffer).bytes().for_each(&mut add);
-                }
+    text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).map(|word| {
+        const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+        const FNV_PRIME: u64 = 0x0100_0000_01b3;
+        let mut hash = FNV_OFFSET;
+        let mut add = |byte: u8| hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+        if word.is_ascii() {
+            word.bytes().for_each(|b| add(b.to_ascii_lowercase()));
+        } else {
+            let mut buffer = [0u8; 4];
+            for c in word.chars().flat_map(char::to_lowercase) {
+                c.encode_utf8(&mut buffer).bytes().for_each(&mut add);
             }
-            mix(hash)
-        })
+        }
+        mix(hash)
+    })
 }
 
 /// The SplitMix64 finaliser: spreads every input bit over the whole output.
@@ -205,10 +190,7 @@ mod tests {
             "A retailer streams clickstream events as JSON through Firehose into S3 and queries them daily with Athena.",
             "Too short",
         ];
-        let pairs: Vec<(usize, usize)> = similar_pairs(&texts, 0.6)
-            .iter()
-            .map(|p| (p.first, p.second))
-            .collect();
+        let pairs: Vec<(usize, usize)> = similar_pairs(&texts, 0.6).iter().map(|p| (p.first, p.second)).collect();
         assert_eq!(pairs, [(0, 2), (0, 3), (2, 3)]);
         assert_eq!(similar_pairs(&texts, 0.6)[0].similarity, 1.0);
     }
@@ -216,10 +198,7 @@ mod tests {
     #[test]
     fn case_and_punctuation_do_not_matter() {
         let pairs = similar_pairs(
-            &[
-                "Which **solution** meets these requirements?",
-                "which solution meets these requirements",
-            ],
+            &["Which **solution** meets these requirements?", "which solution meets these requirements"],
             1.0,
         );
         assert_eq!(pairs.len(), 1);
@@ -251,13 +230,7 @@ mod tests {
                     let at = next(variant.len());
                     variant[at] = next(40);
                 }
-                texts.push(
-                    variant
-                        .iter()
-                        .map(|w| format!("w{w}"))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
+                texts.push(variant.iter().map(|w| format!("w{w}")).collect::<Vec<_>>().join(" "));
             }
         }
         texts
@@ -281,14 +254,8 @@ mod tests {
                 }
             }
             expected.sort();
-            let found: Vec<_> = similar_pairs(&texts, threshold)
-                .iter()
-                .map(|p| (p.first, p.second))
-                .collect();
-            assert!(
-                !expected.is_empty(),
-                "the test data should have similar pairs at {threshold}"
-            );
+            let found: Vec<_> = similar_pairs(&texts, threshold).iter().map(|p| (p.first, p.second)).collect();
+            assert!(!expected.is_empty(), "the test data should have similar pairs at {threshold}");
             assert_eq!(found, expected, "threshold {threshold}");
         }
     }

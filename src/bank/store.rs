@@ -8,9 +8,7 @@ use super::Blueprint;
 /// The blueprint of an exam as last synced (what running attempts are assembled and scored by).
 pub async fn stored_blueprint(pool: &PgPool, code: &str) -> sqlx::Result<Option<Blueprint>> {
     let value = sqlx::query_scalar!("select blueprint from exams where code = $1", code).fetch_optional(pool).await?;
-    value
-        .map(|v| serde_json::from_value(v).map_err(|e| sqlx::Error::Decode(Box::new(e))))
-        .transpose()
+    value.map(|v| serde_json::from_value(v).map_err(|e| sqlx::Error::Decode(Box::new(e)))).transpose()
 }
 
 /// An exam offered on the dashboard.

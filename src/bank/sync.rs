@@ -170,8 +170,7 @@ async fn version_for(
             }))
             .collect::<Vec<_>>()
     );
-    let correct: Vec<i32> =
-        q.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i as i32).collect();
+    let correct: Vec<i32> = q.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i as i32).collect();
     let id = sqlx::query_scalar!(
         "insert into question_versions
            (exam_code, question_id, version, content_hash, task, domain, services, difficulty, multiple,

@@ -28,15 +28,11 @@ const WORDS: [&str; 96] = [
 /// over the blueprint's task statements, as `dir/questions/<task>/<id>.md`. Every eighth
 /// question is multiple response; keys move around the option positions.
 pub fn generate_synthetic_bank(dir: &Path, blueprint_src: &str, n: usize) -> io::Result<()> {
-    let blueprint =
-        parse_blueprint(&dir.join("blueprint.toml"), blueprint_src).map_err(|problems| {
-            let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            io::Error::new(io::ErrorKind::InvalidInput, messages.join("\n"))
-        })?;
-    let tasks: Vec<&str> = blueprint
-        .tasks()
-        .map(|(_, task)| task.id.as_str())
-        .collect();
+    let blueprint = parse_blueprint(&dir.join("blueprint.toml"), blueprint_src).map_err(|problems| {
+        let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        io::Error::new(io::ErrorKind::InvalidInput, messages.join("\n"))
+    })?;
+    let tasks: Vec<&str> = blueprint.tasks().map(|(_, task)| task.id.as_str()).collect();
     fs::create_dir_all(dir)?;
     fs::write(dir.join("blueprint.toml"), blueprint_src)?;
     for task in &tasks {
@@ -44,10 +40,7 @@ pub fn generate_synthetic_bank(dir: &Path, blueprint_src: &str, n: usize) -> io:
     }
     for index in 0..n {
         let task = tasks[index % tasks.len()];
-        let path = dir
-            .join("questions")
-            .join(task)
-            .join(format!("{}.md", synthetic_id(index)));
+        let path = dir.join("questions").join(task).join(format!("{}.md", synthetic_id(index)));
         fs::write(path, synthetic_question(index, task))?;
     }
     Ok(())
@@ -61,11 +54,8 @@ fn synthetic_id(index: usize) -> String {
 fn synthetic_question(index: usize, task: &str) -> String {
     let mut words = Words(index as u64 ^ 0x5eed_0fba_4c00);
     let multiple_response = index % 8 == 7;
-    let (option_count, keys) = if multiple_response {
-        (5, vec![index % 5, (index + 2) % 5])
-    } else {
-        (4, vec![index % 4])
-    };
+    let (option_count, keys) =
+        if multiple_response { (5, vec![index % 5, (index + 2) % 5]) } else { (4, vec![index % 4]) };
     let difficulty = ["easy", "medium", "medium", "hard"][index % 4];
     let question = if multiple_response {
         "Which actions meet these requirements? (Select TWO.)"
@@ -92,11 +82,7 @@ fn synthetic_question(index: usize, task: &str) -> String {
             words.take(12)
         ));
     }
-    text.push_str(&format!(
-        "\n## Explanation\nThe {} explains the {}.\n",
-        words.take(10),
-        words.take(10)
-    ));
+    text.push_str(&format!("\n## Explanation\nThe {} explains the {}.\n", words.take(10), words.take(10)));
     text
 }
 
@@ -133,13 +119,7 @@ mod tests {
         assert_eq!(shown, Vec::<String>::new());
         let questions = &bank.exams[0].questions;
         assert_eq!(questions.len(), 120);
-        assert_eq!(
-            questions
-                .iter()
-                .filter(|q| q.is_multiple_response())
-                .count(),
-            15
-        );
+        assert_eq!(questions.iter().filter(|q| q.is_multiple_response()).count(), 15);
         let mut hashes: Vec<String> = questions.iter().map(|q| q.content_hash()).collect();
         hashes.sort();
         hashes.dedup();

@@ -3,23 +3,13 @@
 /// 1-based line of a byte offset in `text`.
 pub fn line_at(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// The line (1-based, within `text`) the error points at, and its message on one line.
 pub fn describe(error: &toml::de::Error, text: &str) -> (usize, String) {
     let line = error.span().map_or(1, |span| line_at(text, span.start));
-    let message = error
-        .message()
-        .trim()
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("; ");
+    let message = error.message().trim().lines().map(str::trim).collect::<Vec<_>>().join("; ");
     (line, message)
 }
 

@@ -49,11 +49,7 @@ impl Database {
 pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse()?;
     let options = options.log_statements(tracing::log::LevelFilter::Trace);
-    Ok(PgPoolOptions::new()
-        .max_connections(20)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await?)
+    Ok(PgPoolOptions::new().max_connections(20).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?)
 }
 
 /// Runs the app's migrations and the session store's.
@@ -76,11 +72,10 @@ pub async fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         // Two processes may race to create it; the loser sees "already exists", which is fine.
         if let Err(e) = sqlx::query(&format!("create database {quoted}")).execute(&mut conn).await {
-            let exists_now: bool =
-                sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-                    .bind(&name)
-                    .fetch_one(&mut conn)
-                    .await?;
+            let exists_now: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                .bind(&name)
+                .fetch_one(&mut conn)
+                .await?;
             if !exists_now {
                 return Err(e.into());
             }

@@ -75,11 +75,8 @@ pub fn task_counts(needed: u32, available: &[usize]) -> Option<Vec<u32>> {
 pub fn assemble(blueprint: &Blueprint, pool: &[Candidate], rng: &mut impl Rng) -> Result<Vec<Pick>, TooSmall> {
     let mut chosen: Vec<&Candidate> = Vec::with_capacity(blueprint.question_count as usize);
     for (domain, needed) in blueprint.domains.iter().zip(mock_needs(blueprint).per_domain) {
-        let by_task: Vec<Vec<&Candidate>> = domain
-            .tasks
-            .iter()
-            .map(|t| pool.iter().filter(|c| c.task == t.id).collect())
-            .collect();
+        let by_task: Vec<Vec<&Candidate>> =
+            domain.tasks.iter().map(|t| pool.iter().filter(|c| c.task == t.id).collect()).collect();
         let available: Vec<usize> = by_task.iter().map(Vec::len).collect();
         let counts = task_counts(needed, &available).ok_or_else(|| TooSmall {
             exam: blueprint.code.clone(),
@@ -131,7 +128,9 @@ mod tests {
         let task_of: HashMap<i64, &str> = pool.iter().map(|c| (c.version_id, c.task.as_str())).collect();
         bp.domains
             .iter()
-            .map(|d| picks.iter().filter(|p| bp.domain_of(task_of[&p.version_id]).unwrap().number == d.number).count() as u32)
+            .map(|d| {
+                picks.iter().filter(|p| bp.domain_of(task_of[&p.version_id]).unwrap().number == d.number).count() as u32
+            })
             .collect()
     }
 

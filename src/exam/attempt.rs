@@ -68,7 +68,12 @@ pub async fn start(pool: &PgPool, user_id: Uuid, blueprint: &Blueprint) -> Resul
     .await?;
     let pool_of_candidates: Vec<Candidate> = rows
         .into_iter()
-        .map(|r| Candidate { version_id: r.id, task: r.task, option_count: r.option_count as usize, last_seen: r.last_seen })
+        .map(|r| Candidate {
+            version_id: r.id,
+            task: r.task,
+            option_count: r.option_count as usize,
+            last_seen: r.last_seen,
+        })
         .collect();
     let picks = assemble::assemble(blueprint, &pool_of_candidates, &mut rand::thread_rng())?;
 
@@ -190,4 +195,3 @@ pub async fn list_for_user(pool: &PgPool, user_id: Uuid) -> sqlx::Result<Vec<Att
         })
         .collect())
 }
-

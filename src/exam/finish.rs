@@ -7,9 +7,9 @@ use std::time::Duration;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::scoring;
 use super::ExamError;
 use super::answers::account_time;
+use super::scoring;
 use crate::bank::Blueprint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,11 @@ async fn score_items(tx: &mut Transaction<'_, Postgres>, attempt_id: Uuid) -> sq
 }
 
 /// The raw total and the scaled estimate on the attempt row.
-async fn record_scaled_score(tx: &mut Transaction<'_, Postgres>, attempt_id: Uuid, blueprint: &Blueprint) -> sqlx::Result<()> {
+async fn record_scaled_score(
+    tx: &mut Transaction<'_, Postgres>,
+    attempt_id: Uuid,
+    blueprint: &Blueprint,
+) -> sqlx::Result<()> {
     let totals = sqlx::query!(
         r#"select count(*) filter (where correct) as "correct!", count(*) as "total!"
            from attempt_items where attempt_id = $1"#,
@@ -137,4 +141,3 @@ pub async fn overdue(pool: &PgPool, grace: Duration) -> sqlx::Result<Vec<(Uuid, 
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.exam_code)).collect())
 }
-

@@ -206,7 +206,9 @@ async fn answer(
             let bp = state.blueprint(&attempt.exam_code).await?;
             return question_page(&state, &ctx, attempt, &bp, n, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Err(AppError::Conflict(msg)) => return Err(AppError::Conflict(format!("{msg} See your results at {results}."))),
+        Err(AppError::Conflict(msg)) => {
+            return Err(AppError::Conflict(format!("{msg} See your results at {results}.")));
+        }
         Err(e) => return Err(e),
     };
     let target = match form.go.as_deref() {

@@ -65,13 +65,20 @@ pub async fn report(pool: &PgPool, attempt_id: Uuid, bp: &Blueprint) -> sqlx::Re
         .iter()
         .filter_map(|d| {
             let r = domain_rows.iter().find(|r| r.domain == d.number as i32)?;
-            Some(area(d.number.to_string(), format!("{} ({}%)", d.title, d.weight), r.correct.into(), r.total.into(), cut))
+            Some(area(
+                d.number.to_string(),
+                format!("{} ({}%)", d.title, d.weight),
+                r.correct.into(),
+                r.total.into(),
+                cut,
+            ))
         })
         .collect();
 
-    let task_rows = sqlx::query!("select task, correct, total from attempt_task_scores where attempt_id = $1", attempt_id)
-        .fetch_all(pool)
-        .await?;
+    let task_rows =
+        sqlx::query!("select task, correct, total from attempt_task_scores where attempt_id = $1", attempt_id)
+            .fetch_all(pool)
+            .await?;
     let mut tasks: Vec<AreaScore> = bp
         .tasks()
         .filter_map(|(_, t)| {
@@ -101,7 +108,14 @@ pub async fn report(pool: &PgPool, attempt_id: Uuid, bp: &Blueprint) -> sqlx::Re
 }
 
 fn area(key: String, title: String, correct: i64, total: i64, cut: f64) -> AreaScore {
-    AreaScore { key, title, correct, total, percent: percent(correct, total), meets: meets_competencies(correct, total, cut) }
+    AreaScore {
+        key,
+        title,
+        correct,
+        total,
+        percent: percent(correct, total),
+        meets: meets_competencies(correct, total, cut),
+    }
 }
 
 pub async fn review_items(pool: &PgPool, attempt_id: Uuid, bp: &Blueprint) -> sqlx::Result<Vec<ReviewItem>> {

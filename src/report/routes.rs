@@ -98,4 +98,3 @@ async fn results(
     };
     Ok(render(&page)?.into_response())
 }
-

@@ -12,11 +12,9 @@ const FILES: &[(&str, &str, &str)] = &[
 
 pub async fn serve(Path(name): Path<String>) -> Response {
     match FILES.iter().find(|(n, _, _)| *n == name) {
-        Some((_, mime, body)) => (
-            [(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=300")],
-            *body,
-        )
-            .into_response(),
+        Some((_, mime, body)) => {
+            ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=300")], *body).into_response()
+        }
         None => super::error::error_page(StatusCode::NOT_FOUND, "There is no such file."),
     }
 }

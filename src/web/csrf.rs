@@ -34,7 +34,11 @@ async fn check(req: Request) -> Result<Request, AppError> {
     let expected = TypedSession::new(session).expected_csrf().await?.ok_or(AppError::CsrfRejected)?;
 
     if let Some(sent) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
-        return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) { Ok(req) } else { Err(AppError::CsrfRejected) };
+        return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            Ok(req)
+        } else {
+            Err(AppError::CsrfRejected)
+        };
     }
     let is_form = req
         .headers()
@@ -46,9 +50,7 @@ async fn check(req: Request) -> Result<Request, AppError> {
     }
     // Read the (size-capped) form, find the token, and hand the same bytes on to the handler.
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, super::BODY_LIMIT)
-        .await
-        .map_err(|_| AppError::TooLarge)?;
+    let bytes = to_bytes(body, super::BODY_LIMIT).await.map_err(|_| AppError::TooLarge)?;
     let sent = form_urlencoded_field(&bytes, FORM_FIELD).ok_or(AppError::CsrfRejected)?;
     if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         return Err(AppError::CsrfRejected);

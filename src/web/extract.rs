@@ -26,7 +26,9 @@ pub struct Query<T>(pub T);
 
 impl From<FormRejection> for AppError {
     fn from(_: FormRejection) -> Self {
-        AppError::BadRequest("The form was incomplete or could not be read. Go back, reload the page and try again.".into())
+        AppError::BadRequest(
+            "The form was incomplete or could not be read. Go back, reload the page and try again.".into(),
+        )
     }
 }
 

@@ -30,9 +30,9 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::config::Settings;
 use crate::bank::Blueprint;
 use crate::bank::store::stored_blueprint;
+use crate::config::Settings;
 use error::{AppError, AppResult, error_page};
 
 pub use extract::{CurrentUser, Instructor};

@@ -66,11 +66,7 @@ fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> IpAddr {
     {
         return ip;
     }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
 pub fn render<T: Template>(page: &T) -> AppResult<Html<String>> {

@@ -96,7 +96,10 @@ async fn failed_sign_ins_are_throttled_per_address_and_per_account() {
     // Per address: ten failures from one address (for different accounts), then 429 there only.
     let attacker = app.another_client();
     for i in 0..10 {
-        assert_eq!(failed_sign_in(&attacker, &format!("x{i}@example.com"), "203.0.113.7").await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            failed_sign_in(&attacker, &format!("x{i}@example.com"), "203.0.113.7").await,
+            StatusCode::UNAUTHORIZED
+        );
     }
     assert_eq!(failed_sign_in(&attacker, "y@example.com", "203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(failed_sign_in(&attacker, "y@example.com", "203.0.113.8").await, StatusCode::UNAUTHORIZED);
@@ -193,7 +196,9 @@ async fn pages_carry_security_headers_and_errors_are_friendly() {
     let res = app.get("/signin").await;
     let h = res.headers();
     let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
-    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline")
+    );
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(h.get("referrer-policy").unwrap(), "same-origin");
     let missing = app.get("/no/such/page").await;

@@ -101,7 +101,8 @@ fn the_shipped_bank_passes_bank_check() {
         diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| d.to_string()).collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     let exam = loaded.exams.iter().find(|e| e.blueprint.code == "MLS-C01").expect("MLS-C01 is shipped");
-    let in_domain = |d: u32| exam.questions.iter().filter(|q| exam.blueprint.domain_of(&q.task).unwrap().number == d).count();
+    let in_domain =
+        |d: u32| exam.questions.iter().filter(|q| exam.blueprint.domain_of(&q.task).unwrap().number == d).count();
     // One full mock's worth (13/16/23/13) and the depth of the content issues (60/72/108/60).
     assert!(in_domain(1) >= 60 && in_domain(2) >= 72 && in_domain(3) >= 108 && in_domain(4) >= 60);
     for (_, task) in exam.blueprint.tasks() {

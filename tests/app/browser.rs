@@ -133,16 +133,8 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
         assert!(is_checked(&c, "#choice-2").await);
 
         // Reload mid-exam: answer, flag and time are kept.
-        let before: i64 = c
-            .find(Locator::Id("timer"))
-            .await
-            .unwrap()
-            .attr("data-remaining")
-            .await
-            .unwrap()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let before: i64 =
+            c.find(Locator::Id("timer")).await.unwrap().attr("data-remaining").await.unwrap().unwrap().parse().unwrap();
         c.refresh().await.unwrap();
         wait_for_text(&c, "#question-heading", "Question 2 of 65").await;
         assert!(is_checked(&c, "#choice-2").await, "answer kept after reload");
@@ -189,19 +181,15 @@ async fn a_lost_connection_is_shown_and_the_answer_is_retried_until_saved() {
         server.stop();
         c.find(Locator::Css("label[for=choice-0]")).await.unwrap().click().await.unwrap();
         wait_for_text(&c, "#save-state", "Not saved: connection problem. Retrying").await;
-        let chosen: Vec<i32> = sqlx::query_scalar("select chosen from attempt_items where position = 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let chosen: Vec<i32> =
+            sqlx::query_scalar("select chosen from attempt_items where position = 1").fetch_one(&pool).await.unwrap();
         assert!(chosen.is_empty());
 
         // It comes back on the same address: a retry saves the answer.
         let back = IsolatedServer::start(db_url.clone(), Some(addr));
         wait_for_text(&c, "#save-state", "Answer saved.").await;
-        let chosen: Vec<i32> = sqlx::query_scalar("select chosen from attempt_items where position = 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let chosen: Vec<i32> =
+            sqlx::query_scalar("select chosen from attempt_items where position = 1").fetch_one(&pool).await.unwrap();
         assert_eq!(chosen.len(), 1, "the answer chosen during the outage was saved");
         back.stop();
     }

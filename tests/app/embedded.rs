@@ -128,7 +128,11 @@ async fn embedded_cluster_starts_keeps_data_stops_with_the_app_and_recovers_from
 
     // Second start: same cluster, data kept.
     let mut second = serve(&data);
-    assert_eq!(credentials(&second.base, "/signin", &email).await, StatusCode::SEE_OTHER, "account survived the restart");
+    assert_eq!(
+        credentials(&second.base, "/signin", &email).await,
+        StatusCode::SEE_OTHER,
+        "account survived the restart"
+    );
     let pg2 = postmaster_pid(&data);
 
     // A crash that leaves the server running: kill the guard, then the app, both with SIGKILL.
@@ -168,7 +172,9 @@ fn missing_postgresql_binaries_give_a_clear_message() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for hint in ["no PostgreSQL server binaries found", "apt-get install postgresql", "DATABASE_URL", "docker compose up"] {
+    for hint in
+        ["no PostgreSQL server binaries found", "apt-get install postgresql", "DATABASE_URL", "docker compose up"]
+    {
         assert!(stderr.contains(hint), "missing {hint:?} in:\n{stderr}");
     }
 }
@@ -179,7 +185,8 @@ fn a_broken_question_file_stops_the_server_with_path_and_line() {
     let exam = dir.path().join("bank/exam");
     std::fs::create_dir_all(exam.join("questions")).unwrap();
     std::fs::copy(shipped_bank_dir().join("mls-c01/blueprint.toml"), exam.join("blueprint.toml")).unwrap();
-    std::fs::write(exam.join("questions/broken.md"), "+++\nid = \"broken\"\ntask = \"9.9\"\n+++\nNo options here.\n").unwrap();
+    std::fs::write(exam.join("questions/broken.md"), "+++\nid = \"broken\"\ntask = \"9.9\"\n+++\nNo options here.\n")
+        .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mockexam"))
         .args(["serve", "--bind", "127.0.0.1:0", "--bank"])
         .arg(dir.path().join("bank"))

@@ -89,7 +89,12 @@ async fn a_mock_from_start_to_results() {
             .await
             .unwrap();
     assert_eq!(raw, 50);
-    let expected = mockexam::exam::scoring::estimate(50, 65, &mockexam::bank::ScoreScale { min: 100, max: 1000, pass: 750, cut_percent: 72 }, 0.72);
+    let expected = mockexam::exam::scoring::estimate(
+        50,
+        65,
+        &mockexam::bank::ScoreScale { min: 100, max: 1000, pass: 750, cut_percent: 72 },
+        0.72,
+    );
     assert_eq!((scaled as u32, passed), (expected.scaled, expected.passed));
     let domain_total: i64 = sqlx::query_scalar("select sum(total) from attempt_domain_scores where attempt_id = $1")
         .bind(attempt)
@@ -153,16 +158,22 @@ async fn a_server_restart_loses_no_saved_answer_and_keeps_the_deadline() {
     let app = spawn_app().await;
     let attempt = start_mock(&app).await;
     assert_eq!(answer(&app, attempt, 1, &[2]).await.status(), StatusCode::SEE_OTHER);
-    let deadline_before: time::OffsetDateTime =
-        sqlx::query_scalar("select deadline from attempts where id = $1").bind(attempt).fetch_one(&app.pool).await.unwrap();
+    let deadline_before: time::OffsetDateTime = sqlx::query_scalar("select deadline from attempts where id = $1")
+        .bind(attempt)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     app.server.abort();
 
     let restarted = spawn_on(app.db_url.clone(), mockexam::db::connect(&app.db_url).await.unwrap()).await;
     let browser = TestApp { client: app.client.clone(), ..restarted };
     let page = browser.text(&format!("/attempts/{attempt}/q/1")).await;
     assert!(page.contains("id=\"choice-2\"\n             value=\"2\" checked"), "saved answer is still chosen");
-    let deadline_after: time::OffsetDateTime =
-        sqlx::query_scalar("select deadline from attempts where id = $1").bind(attempt).fetch_one(&browser.pool).await.unwrap();
+    let deadline_after: time::OffsetDateTime = sqlx::query_scalar("select deadline from attempts where id = $1")
+        .bind(attempt)
+        .fetch_one(&browser.pool)
+        .await
+        .unwrap();
     assert_eq!(deadline_before, deadline_after);
     assert!(remaining(&page) <= 180 * 60);
 }
@@ -199,11 +210,12 @@ async fn answers_after_the_deadline_are_refused_and_the_attempt_ends_at_the_dead
     .await
     .unwrap();
     assert_eq!((reason.as_str(), at_deadline, chosen2), ("timeout", true, vec![]), "late answer not saved");
-    let chosen1: Vec<i32> = sqlx::query_scalar("select chosen from attempt_items where attempt_id = $1 and position = 1")
-        .bind(attempt)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let chosen1: Vec<i32> =
+        sqlx::query_scalar("select chosen from attempt_items where attempt_id = $1 and position = 1")
+            .bind(attempt)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(chosen1.len(), 1, "answers saved in time are kept");
 }
 
@@ -231,11 +243,18 @@ async fn the_sweeper_finishes_abandoned_attempts() {
         .unwrap();
     assert_eq!(mockexam::exam::sweeper::sweep(&app.pool, mockexam::exam::ANSWER_GRACE).await.unwrap(), 1);
     let rows: Vec<(Uuid, Option<String>, Option<i32>)> =
-        sqlx::query_as("select id, finish_reason, raw_score from attempts order by started_at").fetch_all(&app.pool).await.unwrap();
+        sqlx::query_as("select id, finish_reason, raw_score from attempts order by started_at")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     let finished = rows.iter().find(|r| r.0 == attempt).unwrap();
     assert_eq!((finished.1.as_deref(), finished.2), (Some("timeout"), Some(0)));
     assert!(rows.iter().find(|r| r.0 == other).unwrap().1.is_none(), "attempts still in time are left alone");
-    assert_eq!(mockexam::exam::sweeper::sweep(&app.pool, mockexam::exam::ANSWER_GRACE).await.unwrap(), 0, "nothing is finished twice");
+    assert_eq!(
+        mockexam::exam::sweeper::sweep(&app.pool, mockexam::exam::ANSWER_GRACE).await.unwrap(),
+        0,
+        "nothing is finished twice"
+    );
 }
 
 #[tokio::test]
@@ -297,11 +316,12 @@ async fn questions_outside_the_attempt_and_forged_choices_are_refused() {
     if !multiple {
         assert_eq!(answer(&app, attempt, 1, &[0, 1]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let chosen: Vec<i32> = sqlx::query_scalar("select chosen from attempt_items where attempt_id = $1 and position = 1")
-        .bind(attempt)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let chosen: Vec<i32> =
+        sqlx::query_scalar("select chosen from attempt_items where attempt_id = $1 and position = 1")
+            .bind(attempt)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert!(chosen.is_empty(), "nothing forged was stored");
 }
 

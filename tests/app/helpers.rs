@@ -89,11 +89,7 @@ pub struct TestApp {
 }
 
 pub fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http client")
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("http client")
 }
 
 /// The real app, on port 0, against a fresh database holding the shipped bank.

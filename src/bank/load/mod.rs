@@ -20,10 +20,8 @@ const QUESTIONS: &str = "questions";
 /// warnings leave it in.
 pub fn load(dir: &Path) -> (Bank, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
-    let exams = exam_dirs(dir, &mut diagnostics)
-        .iter()
-        .filter_map(|exam_dir| load_exam(exam_dir, &mut diagnostics))
-        .collect();
+    let exams =
+        exam_dirs(dir, &mut diagnostics).iter().filter_map(|exam_dir| load_exam(exam_dir, &mut diagnostics)).collect();
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     (Bank { exams }, diagnostics)
 }
@@ -54,21 +52,13 @@ fn exam_dirs(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
         return vec![dir.to_path_buf()];
     }
     let subfolders = match visible_entries(dir) {
-        Ok(entries) => entries
-            .into_iter()
-            .map(|entry| entry.path())
-            .filter(|path| path.is_dir()),
+        Ok(entries) => entries.into_iter().map(|entry| entry.path()).filter(|path| path.is_dir()),
         Err(error) => {
-            diagnostics.push(Diagnostic::error(
-                dir,
-                0,
-                format!("cannot read this folder: {error}"),
-            ));
+            diagnostics.push(Diagnostic::error(dir, 0, format!("cannot read this folder: {error}")));
             return Vec::new();
         }
     };
-    let (exams, others): (Vec<PathBuf>, Vec<PathBuf>) =
-        subfolders.partition(|path| path.join(BLUEPRINT).is_file());
+    let (exams, others): (Vec<PathBuf>, Vec<PathBuf>) = subfolders.partition(|path| path.join(BLUEPRINT).is_file());
     if exams.is_empty() {
         let message = "no blueprint.toml here or in any folder directly under it: point at an exam folder \
                        (blueprint.toml and questions/) or at the folder of exam folders";
@@ -94,18 +84,13 @@ fn load_exam(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<ExamBank> 
     if questions_dir.is_dir() {
         markdown_files(&questions_dir, &mut files, diagnostics);
     } else {
-        let message =
-            "this exam has no questions/ folder: question files go in questions/<task>/<id>.md";
+        let message = "this exam has no questions/ folder: question files go in questions/<task>/<id>.md";
         diagnostics.push(Diagnostic::warning(dir, 0, message));
     }
     files.sort();
 
     let questions = check_questions(&files, blueprint.as_ref(), diagnostics);
-    blueprint.map(|blueprint| ExamBank {
-        dir: dir.to_path_buf(),
-        blueprint,
-        questions,
-    })
+    blueprint.map(|blueprint| ExamBank { dir: dir.to_path_buf(), blueprint, questions })
 }
 
 /// Reads, parses and checks the question files of one exam; returns the valid questions in
@@ -131,11 +116,7 @@ fn check_questions(
     }
     found.extend(check_exam(&sources));
 
-    let index: HashMap<&Path, usize> = sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.path.as_path(), i))
-        .collect();
+    let index: HashMap<&Path, usize> = sources.iter().enumerate().map(|(i, s)| (s.path.as_path(), i)).collect();
     let mut has_error = vec![false; sources.len()];
     for diagnostic in found.iter().filter(|d| d.is_error()) {
         if let Some(&i) = index.get(diagnostic.path.as_path()) {
@@ -157,11 +138,7 @@ fn markdown_files(dir: &Path, files: &mut Vec<PathBuf>, diagnostics: &mut Vec<Di
     let entries = match visible_entries(dir) {
         Ok(entries) => entries,
         Err(error) => {
-            diagnostics.push(Diagnostic::error(
-                dir,
-                0,
-                format!("cannot read this folder: {error}"),
-            ));
+            diagnostics.push(Diagnostic::error(dir, 0, format!("cannot read this folder: {error}")));
             return;
         }
     };
@@ -190,20 +167,10 @@ fn visible_entries(dir: &Path) -> std::io::Result<Vec<fs::DirEntry>> {
 }
 
 fn read_text(path: &Path) -> Result<String, Vec<Diagnostic>> {
-    let bytes = fs::read(path).map_err(|error| {
-        vec![Diagnostic::error(
-            path,
-            0,
-            format!("cannot read this file: {error}"),
-        )]
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        vec![Diagnostic::error(
-            path,
-            0,
-            "this file is not UTF-8 text: save it with UTF-8 encoding",
-        )]
-    })
+    let bytes =
+        fs::read(path).map_err(|error| vec![Diagnostic::error(path, 0, format!("cannot read this file: {error}"))])?;
+    String::from_utf8(bytes)
+        .map_err(|_| vec![Diagnostic::error(path, 0, "this file is not UTF-8 text: save it with UTF-8 encoding")])
 }
 
 #[cfg(test)]

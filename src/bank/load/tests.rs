@@ -21,10 +21,7 @@ fn temp() -> tempfile::TempDir {
 /// Diagnostics with the temp dir cut off the paths, as `path:line: message`.
 fn shown(root: &Path, diagnostics: &[Diagnostic]) -> Vec<String> {
     let prefix = format!("{}/", root.display());
-    diagnostics
-        .iter()
-        .map(|d| d.to_string().replace(&prefix, ""))
-        .collect()
+    diagnostics.iter().map(|d| d.to_string().replace(&prefix, "")).collect()
 }
 
 #[test]
@@ -34,34 +31,21 @@ fn loads_a_folder_of_exams_and_leaves_out_questions_with_errors() {
     write(root, "FORMAT.md", "# not an exam");
     write(root, "mls-c01/blueprint.toml", MLS_C01);
     write(root, "mls-c01/questions/1.2/firehose.md", FORMAT_EXAMPLE);
-    write(
-        root,
-        "mls-c01/questions/2.1/deeper/income.md",
-        MULTIPLE_RESPONSE,
-    );
+    write(root, "mls-c01/questions/2.1/deeper/income.md", MULTIPLE_RESPONSE);
     let broken = MULTIPLE_RESPONSE
         .replace("difficulty = \"hard\"", "difficulty = \"hardest\"")
         .replace("income-skew-missing", "broken")
         .replace("A data scientist finds", "A bank's analyst sees")
-        .replace(
-            "in a training dataset have no value",
-            "of the loans table lack a value",
-        )
+        .replace("in a training dataset have no value", "of the loans table lack a value")
         .replace("linear regression model", "credit model");
     write(root, "mls-c01/questions/2.1/broken.md", &broken);
     write(root, "mls-c01/questions/2.1/notes.txt", "not a question");
-    write(
-        root,
-        "mls-c01/questions/2.1/.draft.md",
-        "not a question either",
-    );
+    write(root, "mls-c01/questions/2.1/.draft.md", "not a question either");
 
     let (bank, diagnostics) = load(root);
     assert_eq!(
         shown(root, &diagnostics),
-        [
-            "mls-c01/questions/2.1/broken.md:5: difficulty must be \"easy\", \"medium\" or \"hard\", not \"hardest\""
-        ]
+        ["mls-c01/questions/2.1/broken.md:5: difficulty must be \"easy\", \"medium\" or \"hard\", not \"hardest\""]
     );
     assert_eq!(bank.exams.len(), 1);
     let exam = &bank.exams[0];
@@ -69,10 +53,7 @@ fn loads_a_folder_of_exams_and_leaves_out_questions_with_errors() {
     assert_eq!(exam.dir, root.join("mls-c01"));
     let ids: Vec<&str> = exam.questions.iter().map(|q| q.id.as_str()).collect();
     assert_eq!(ids, ["firehose-parquet-athena-cost", "income-skew-missing"]);
-    assert_eq!(
-        exam.questions[1].path,
-        root.join("mls-c01/questions/2.1/deeper/income.md")
-    );
+    assert_eq!(exam.questions[1].path, root.join("mls-c01/questions/2.1/deeper/income.md"));
 }
 
 #[test]
@@ -96,11 +77,7 @@ fn a_folder_without_any_blueprint_is_an_error_naming_it() {
     assert!(bank.exams.is_empty());
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0].path, root);
-    assert!(
-        diagnostics[0]
-            .message
-            .starts_with("no blueprint.toml here or in any folder directly under it")
-    );
+    assert!(diagnostics[0].message.starts_with("no blueprint.toml here or in any folder directly under it"));
 }
 
 #[test]
@@ -113,10 +90,7 @@ fn a_subfolder_without_a_blueprint_next_to_exams_is_an_error() {
     assert_eq!(bank.exams.len(), 1);
     let shown = shown(root, &diagnostics);
     assert_eq!(shown.len(), 2, "{shown:?}");
-    assert!(
-        shown[0].starts_with("drafts: this folder has no blueprint.toml"),
-        "{shown:?}"
-    );
+    assert!(shown[0].starts_with("drafts: this folder has no blueprint.toml"), "{shown:?}");
     assert_eq!(
         shown[1],
         "mls-c01: warning: this exam has no questions/ folder: question files go in questions/<task>/<id>.md"
@@ -127,15 +101,9 @@ fn a_subfolder_without_a_blueprint_next_to_exams_is_an_error() {
 fn an_invalid_blueprint_drops_the_exam_but_its_questions_are_still_checked() {
     let root = temp();
     let root = root.path();
-    write(
-        root,
-        "blueprint.toml",
-        &MLS_C01.replace("weight = 24", "weight = 25"),
-    );
+    write(root, "blueprint.toml", &MLS_C01.replace("weight = 24", "weight = 25"));
     write(root, "questions/a.md", FORMAT_EXAMPLE);
-    let no_key = FORMAT_EXAMPLE
-        .replace("- [x]", "- [ ]")
-        .replace("-athena-cost\"", "-athena-cost-2\"");
+    let no_key = FORMAT_EXAMPLE.replace("- [x]", "- [ ]").replace("-athena-cost\"", "-athena-cost-2\"");
     write(root, "questions/b.md", &no_key);
     let (bank, diagnostics) = load(root);
     assert!(bank.exams.is_empty());
@@ -143,18 +111,11 @@ fn an_invalid_blueprint_drops_the_exam_but_its_questions_are_still_checked() {
     assert_eq!(shown.len(), 3, "{shown:?}");
     // The line is the first domain's weight; blueprint.rs tests lines, this tests the wiring.
     assert!(
-        shown[0].starts_with("blueprint.toml:")
-            && shown[0].contains(": domain weights add up to 101"),
+        shown[0].starts_with("blueprint.toml:") && shown[0].contains(": domain weights add up to 101"),
         "{shown:?}"
     );
-    assert!(
-        shown[1].starts_with("questions/b.md:7: warning: the stem is nearly the same"),
-        "{shown:?}"
-    );
-    assert!(
-        shown[2].starts_with("questions/b.md:13: no option is marked correct"),
-        "{shown:?}"
-    );
+    assert!(shown[1].starts_with("questions/b.md:7: warning: the stem is nearly the same"), "{shown:?}");
+    assert!(shown[2].starts_with("questions/b.md:13: no option is marked correct"), "{shown:?}");
 }
 
 #[test]
@@ -163,28 +124,12 @@ fn exam_wide_rules_run_over_all_files() {
     let root = root.path();
     write(root, "blueprint.toml", MLS_C01);
     write(root, "questions/a.md", FORMAT_EXAMPLE);
-    write(
-        root,
-        "questions/b.md",
-        &FORMAT_EXAMPLE.replace("task = \"1.2\"", "task = \"9.9\""),
-    );
-    write(
-        root,
-        "questions/c.md",
-        &FORMAT_EXAMPLE.replace("-athena-cost\"", "-athena-cost-2\""),
-    );
+    write(root, "questions/b.md", &FORMAT_EXAMPLE.replace("task = \"1.2\"", "task = \"9.9\""));
+    write(root, "questions/c.md", &FORMAT_EXAMPLE.replace("-athena-cost\"", "-athena-cost-2\""));
     let (bank, diagnostics) = load(root);
     let severities: Vec<(String, Severity)> = diagnostics
         .iter()
-        .map(|d| {
-            (
-                d.path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                d.severity,
-            )
-        })
+        .map(|d| (d.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), d.severity))
         .collect();
     // a and b share an id; b's task is unknown; b and c are near copies of a.
     let expected = [
@@ -195,19 +140,10 @@ fn exam_wide_rules_run_over_all_files() {
         ("c.md", Severity::Warning),
         ("c.md", Severity::Warning),
     ];
-    let expected: Vec<(String, Severity)> =
-        expected.iter().map(|(p, s)| (p.to_string(), *s)).collect();
+    let expected: Vec<(String, Severity)> = expected.iter().map(|(p, s)| (p.to_string(), *s)).collect();
     assert_eq!(severities, expected, "{diagnostics:#?}");
-    let ids: Vec<&str> = bank.exams[0]
-        .questions
-        .iter()
-        .map(|q| q.id.as_str())
-        .collect();
-    assert_eq!(
-        ids,
-        ["firehose-parquet-athena-cost-2"],
-        "warnings keep a question, errors drop it"
-    );
+    let ids: Vec<&str> = bank.exams[0].questions.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(ids, ["firehose-parquet-athena-cost-2"], "warnings keep a question, errors drop it");
 }
 
 #[test]
@@ -216,11 +152,7 @@ fn unreadable_files_are_reported_not_fatal() {
     let root = root.path();
     write(root, "blueprint.toml", MLS_C01);
     fs::create_dir_all(root.join("questions")).expect("mkdir");
-    fs::write(
-        root.join("questions/latin1.md"),
-        b"+++\nid = \"caf\xe9\"\n+++\n",
-    )
-    .expect("write");
+    fs::write(root.join("questions/latin1.md"), b"+++\nid = \"caf\xe9\"\n+++\n").expect("write");
     let (bank, diagnostics) = load(root);
     assert_eq!(bank.exams[0].questions.len(), 0);
     assert_eq!(
@@ -236,10 +168,5 @@ fn a_missing_folder_is_reported() {
     let (bank, diagnostics) = load(&missing);
     assert!(bank.exams.is_empty());
     assert_eq!(diagnostics.len(), 1);
-    assert!(
-        diagnostics[0]
-            .message
-            .starts_with("cannot read this folder: "),
-        "{diagnostics:?}"
-    );
+    assert!(diagnostics[0].message.starts_with("cannot read this folder: "), "{diagnostics:?}");
 }

@@ -74,20 +74,10 @@ pub fn parse_source(path: &Path, text: &str) -> Result<QuestionSource, Vec<Diagn
     let lines: Vec<&str> = text.lines().collect();
     let fail = |line, message: &str| Err(vec![Diagnostic::error(path, line, message)]);
     if lines.first().map(|line| line.trim_end()) != Some(HEADER_FENCE) {
-        return fail(
-            1,
-            "the file must start with a '+++' line, then the TOML header, then another '+++' line",
-        );
+        return fail(1, "the file must start with a '+++' line, then the TOML header, then another '+++' line");
     }
-    let Some(close) = lines
-        .iter()
-        .skip(1)
-        .position(|line| line.trim_end() == HEADER_FENCE)
-    else {
-        return fail(
-            1,
-            "the header opened on line 1 is never closed: add a '+++' line after it",
-        );
+    let Some(close) = lines.iter().skip(1).position(|line| line.trim_end() == HEADER_FENCE) else {
+        return fail(1, "the header opened on line 1 is never closed: add a '+++' line after it");
     };
     let close = close + 1; // index of the closing fence
 
@@ -95,10 +85,7 @@ pub fn parse_source(path: &Path, text: &str) -> Result<QuestionSource, Vec<Diagn
     let header = parse_header(&lines[1..close], &mut problems);
     let body = parse_body(&lines, close + 1, &mut problems);
     if !problems.is_empty() {
-        return Err(problems
-            .into_iter()
-            .map(|(line, message)| Diagnostic::error(path, line, message))
-            .collect());
+        return Err(problems.into_iter().map(|(line, message)| Diagnostic::error(path, line, message)).collect());
     }
     Ok(QuestionSource {
         path: path.to_path_buf(),
@@ -131,10 +118,7 @@ fn parse_header(lines: &[&str], problems: &mut Vec<(usize, String)>) -> Vec<Head
         }
         Err(error) => {
             let (line, message) = describe(&error, &text);
-            problems.push((
-                line + FIRST_LINE - 1,
-                format!("the header is not valid TOML: {message}"),
-            ));
+            problems.push((line + FIRST_LINE - 1, format!("the header is not valid TOML: {message}")));
             Vec::new()
         }
     }
@@ -168,10 +152,7 @@ impl<'a> Lines<'a> {
     }
 
     fn block(&self, default_line: usize) -> Block {
-        Block {
-            text: self.kept.join("\n"),
-            line: self.first.unwrap_or(default_line),
-        }
+        Block { text: self.kept.join("\n"), line: self.first.unwrap_or(default_line) }
     }
 }
 
@@ -207,21 +188,14 @@ fn parse_body(lines: &[&str], start: usize, problems: &mut Vec<(usize, String)>)
         }
         if let Some(heading) = explanation_heading(line) {
             if heading == Heading::NearMiss {
-                problem(format!(
-                    "write the explanation heading exactly as '{EXPLANATION_HEADING}'"
-                ));
+                problem(format!("write the explanation heading exactly as '{EXPLANATION_HEADING}'"));
             }
             explanation = Some((number, Lines::default()));
             section = Section::Explanation;
             continue;
         }
         if let Some((correct, text)) = option_start(line) {
-            let mut option = OptionLines {
-                line: number,
-                correct,
-                text: Lines::default(),
-                rationale: Lines::default(),
-            };
+            let mut option = OptionLines { line: number, correct, text: Lines::default(), rationale: Lines::default() };
             option.text.push(number, text);
             options.push(option);
             section = Section::Options;
@@ -259,21 +233,11 @@ fn parse_body(lines: &[&str], start: usize, problems: &mut Vec<(usize, String)>)
             line: option.line,
             correct: option.correct,
             text: option.text.kept.join("\n"),
-            rationale: option
-                .rationale
-                .first
-                .map(|_| option.rationale.block(option.line)),
+            rationale: option.rationale.first.map(|_| option.rationale.block(option.line)),
         })
         .collect();
-    let explanation = explanation.map(|(heading, text)| Block {
-        text: text.kept.join("\n"),
-        line: heading,
-    });
-    Body {
-        stem,
-        options,
-        explanation,
-    }
+    let explanation = explanation.map(|(heading, text)| Block { text: text.kept.join("\n"), line: heading });
+    Body { stem, options, explanation }
 }
 
 /// Adds a non-blank line below option `option_number` to its text or its rationale, or says why
@@ -285,15 +249,11 @@ fn add_option_line<'a>(
     line: &'a str,
 ) -> Result<(), String> {
     if let Some(rationale) = line.strip_prefix("  >") {
-        option
-            .rationale
-            .push(number, rationale.strip_prefix(' ').unwrap_or(rationale));
+        option.rationale.push(number, rationale.strip_prefix(' ').unwrap_or(rationale));
         return Ok(());
     }
     if line.trim_start().starts_with('>') {
-        return Err(
-            "a rationale line starts with exactly two spaces and '> ' ('  > ')".to_string(),
-        );
+        return Err("a rationale line starts with exactly two spaces and '> ' ('  > ')".to_string());
     }
     let Some(continued) = line.strip_prefix("  ") else {
         return Err(if looks_like_option(line) {
@@ -305,9 +265,7 @@ fn add_option_line<'a>(
         });
     };
     if looks_like_option(continued) {
-        return Err(
-            "options start at the beginning of the line: remove the indentation".to_string(),
-        );
+        return Err("options start at the beginning of the line: remove the indentation".to_string());
     }
     if option.rationale.first.is_some() {
         return Err(format!(
@@ -323,10 +281,7 @@ fn add_option_line<'a>(
 fn option_start(line: &str) -> Option<(bool, &str)> {
     let (correct, rest) = if let Some(rest) = line.strip_prefix("- [ ]") {
         (false, rest)
-    } else if let Some(rest) = line
-        .strip_prefix("- [x]")
-        .or_else(|| line.strip_prefix("- [X]"))
-    {
+    } else if let Some(rest) = line.strip_prefix("- [x]").or_else(|| line.strip_prefix("- [X]")) {
         (true, rest)
     } else {
         return None;
@@ -344,9 +299,7 @@ fn looks_like_option(line: &str) -> bool {
         return false;
     };
     let rest = rest.trim_start();
-    ["[]", "[ ]", "[x]", "[X]"]
-        .iter()
-        .any(|box_| rest.starts_with(box_))
+    ["[]", "[ ]", "[x]", "[X]"].iter().any(|box_| rest.starts_with(box_))
 }
 
 fn looks_like_option_message() -> String {
@@ -365,15 +318,8 @@ fn explanation_heading(line: &str) -> Option<Heading> {
     if line == EXPLANATION_HEADING {
         return Some(Heading::Exact);
     }
-    let words = line
-        .trim_start()
-        .strip_prefix('#')?
-        .trim_start_matches('#')
-        .trim()
-        .trim_end_matches(':');
-    words
-        .eq_ignore_ascii_case("explanation")
-        .then_some(Heading::NearMiss)
+    let words = line.trim_start().strip_prefix('#')?.trim_start_matches('#').trim().trim_end_matches(':');
+    words.eq_ignore_ascii_case("explanation").then_some(Heading::NearMiss)
 }
 
 #[cfg(test)]

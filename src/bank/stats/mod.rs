@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::apportion::mock_needs;
-use crate::format::{count_of, percent};
 use super::{Blueprint, Difficulty, ExamBank, Question};
+use crate::format::{count_of, percent};
 
 /// Task titles are cut to this many characters so the table stays readable in a terminal.
 const TITLE_WIDTH: usize = 56;
@@ -28,10 +28,7 @@ pub fn stats_table(exam: &ExamBank) -> String {
     );
     out.push_str(&coverage(blueprint, questions));
 
-    let multiple_response = questions
-        .iter()
-        .filter(|q| q.is_multiple_response())
-        .count();
+    let multiple_response = questions.iter().filter(|q| q.is_multiple_response()).count();
     let _ = writeln!(
         out,
         "\nMultiple response: {multiple_response} of {} ({}%)\n",
@@ -42,13 +39,7 @@ pub fn stats_table(exam: &ExamBank) -> String {
 
     let difficulties: Vec<String> = Difficulty::ALL
         .iter()
-        .map(|&d| {
-            format!(
-                "{} {}",
-                d.as_str(),
-                questions.iter().filter(|q| q.difficulty == d).count()
-            )
-        })
+        .map(|&d| format!("{} {}", d.as_str(), questions.iter().filter(|q| q.difficulty == d).count()))
         .collect();
     let _ = writeln!(out, "\nDifficulty: {}", difficulties.join(", "));
     out
@@ -58,44 +49,19 @@ fn coverage(blueprint: &Blueprint, questions: &[Question]) -> String {
     let needs = mock_needs(blueprint);
     let count = |task: &str| questions.iter().filter(|q| q.task == task).count() as u32;
     let mut rows = vec![row(["Domain / task statement", "bank", "mock", ""])];
-    for ((domain, &domain_need), task_needs) in blueprint
-        .domains
-        .iter()
-        .zip(&needs.per_domain)
-        .zip(&needs.per_task)
-    {
+    for ((domain, &domain_need), task_needs) in blueprint.domains.iter().zip(&needs.per_domain).zip(&needs.per_task) {
         let have: u32 = domain.tasks.iter().map(|task| count(&task.id)).sum();
-        let label = format!(
-            "{} {} ({}%)",
-            domain.number,
-            shorten(&domain.title),
-            domain.weight
-        );
-        rows.push(row([
-            &label,
-            &have.to_string(),
-            &domain_need.to_string(),
-            &shortfall(have, domain_need),
-        ]));
+        let label = format!("{} {} ({}%)", domain.number, shorten(&domain.title), domain.weight);
+        rows.push(row([&label, &have.to_string(), &domain_need.to_string(), &shortfall(have, domain_need)]));
         for (task, &need) in domain.tasks.iter().zip(task_needs) {
             let have = count(&task.id);
             let label = format!("  {} {}", task.id, shorten(&task.title));
-            rows.push(row([
-                &label,
-                &have.to_string(),
-                &need.to_string(),
-                &shortfall(have, need),
-            ]));
+            rows.push(row([&label, &have.to_string(), &need.to_string(), &shortfall(have, need)]));
         }
     }
     let total = questions.len() as u32;
     let need = blueprint.question_count;
-    rows.push(row([
-        "Total",
-        &total.to_string(),
-        &need.to_string(),
-        &shortfall(total, need),
-    ]));
+    rows.push(row(["Total", &total.to_string(), &need.to_string(), &shortfall(total, need)]));
     table(&rows)
 }
 
@@ -107,18 +73,11 @@ fn key_positions(questions: &[Question]) -> String {
     header.push(format!("{}+", POSITIONS + 1));
     let mut rows = vec![header];
     for (label, multiple_response) in [("multiple choice", false), ("multiple response", true)] {
-        let group: Vec<&Question> = questions
-            .iter()
-            .filter(|q| q.is_multiple_response() == multiple_response)
-            .collect();
+        let group: Vec<&Question> =
+            questions.iter().filter(|q| q.is_multiple_response() == multiple_response).collect();
         let mut counts = [0usize; POSITIONS + 1];
         for question in &group {
-            for (index, _) in question
-                .options
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| o.correct)
-            {
+            for (index, _) in question.options.iter().enumerate().filter(|(_, o)| o.correct) {
                 counts[index.min(POSITIONS)] += 1;
             }
         }
@@ -134,11 +93,7 @@ fn row<const N: usize>(cells: [&str; N]) -> Vec<String> {
 }
 
 fn shortfall(have: u32, need: u32) -> String {
-    if have < need {
-        format!("short by {}", need - have)
-    } else {
-        String::new()
-    }
+    if have < need { format!("short by {}", need - have) } else { String::new() }
 }
 
 fn shorten(title: &str) -> String {
@@ -153,13 +108,7 @@ fn shorten(title: &str) -> String {
 /// labels and remarks ("short by 2") left-aligned; trailing spaces trimmed.
 fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let width = |c: usize| {
-        rows.iter()
-            .filter_map(|r| r.get(c))
-            .map(|s| s.chars().count())
-            .max()
-            .unwrap_or(0)
-    };
+    let width = |c: usize| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns).map(width).collect();
     let mut out = String::new();
     for (r, cells) in rows.iter().enumerate() {

@@ -48,10 +48,7 @@ pub fn duplicate_ids(sources: &[QuestionSource], found: &mut Vec<Diagnostic>) {
 
 /// Warns on the later of two questions whose stems are nearly the same (see [`NEAR_DUPLICATE_SIMILARITY`]).
 pub fn near_duplicate_stems(sources: &[QuestionSource], found: &mut Vec<Diagnostic>) {
-    let stems: Vec<&str> = sources
-        .iter()
-        .map(|source| source.stem.text.as_str())
-        .collect();
+    let stems: Vec<&str> = sources.iter().map(|source| source.stem.text.as_str()).collect();
     for pair in similar_pairs(&stems, NEAR_DUPLICATE_SIMILARITY) {
         let (earlier, later) = (&sources[pair.first], &sources[pair.second]);
         let message = format!(
@@ -75,16 +72,11 @@ mod tests {
 
     #[test]
     fn duplicate_id_names_the_other_file() {
-        let parse = |path: &str, text: &str| {
-            parse_source(Path::new(path), text).unwrap_or_else(|d| panic!("{d:?}"))
-        };
+        let parse = |path: &str, text: &str| parse_source(Path::new(path), text).unwrap_or_else(|d| panic!("{d:?}"));
         let sources = [
             parse("questions/1.2/a.md", FORMAT_EXAMPLE),
             parse("questions/2.1/b.md", MULTIPLE_RESPONSE),
-            parse(
-                "questions/3.1/c.md",
-                &example_with("the query bill keeps growing", "costs are flat"),
-            ),
+            parse("questions/3.1/c.md", &example_with("the query bill keeps growing", "costs are flat")),
         ];
         let mut found = Vec::new();
         duplicate_ids(&sources, &mut found);
@@ -100,28 +92,14 @@ mod tests {
 
     #[test]
     fn warns_about_near_duplicate_stems_on_the_later_file() {
-        let parse = |path: &str, text: &str| {
-            parse_source(Path::new(path), text).unwrap_or_else(|d| panic!("{d:?}"))
-        };
-        let copy = example_with(
-            "firehose-parquet-athena-cost",
-            "firehose-parquet-athena-cost-2",
-        );
+        let parse = |path: &str, text: &str| parse_source(Path::new(path), text).unwrap_or_else(|d| panic!("{d:?}"));
+        let copy = example_with("firehose-parquet-athena-cost", "firehose-parquet-athena-cost-2");
         let copy = edit(&copy, "every day", "every hour");
-        let sources = [
-            parse("a.md", FORMAT_EXAMPLE),
-            parse("b.md", MULTIPLE_RESPONSE),
-            parse("c.md", &copy),
-        ];
-        let found: Vec<String> = check_exam(&sources)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let sources = [parse("a.md", FORMAT_EXAMPLE), parse("b.md", MULTIPLE_RESPONSE), parse("c.md", &copy)];
+        let found: Vec<String> = check_exam(&sources).iter().map(ToString::to_string).collect();
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with(
-                "c.md:7: warning: the stem is nearly the same as the stem of a.md:7 ("
-            ),
+            found[0].starts_with("c.md:7: warning: the stem is nearly the same as the stem of a.md:7 ("),
             "{found:?}"
         );
     }

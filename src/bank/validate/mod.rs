@@ -15,8 +15,8 @@ use super::{AnswerOption, Blueprint, Diagnostic, Difficulty, Question};
 
 pub use exam::{NEAR_DUPLICATE_SIMILARITY, check_exam, duplicate_ids, near_duplicate_stems};
 pub use options::{
-    LONG_CORRECT_MIN_EXTRA_CHARS, LONG_CORRECT_RATIO, correct_option_length, option_count,
-    option_texts, rationales, stated_selection,
+    LONG_CORRECT_MIN_EXTRA_CHARS, LONG_CORRECT_RATIO, correct_option_length, option_count, option_texts, rationales,
+    stated_selection,
 };
 
 const REQUIRED_KEYS: [&str; 4] = ["id", "task", "services", "difficulty"];
@@ -72,19 +72,11 @@ pub fn build_question(source: &QuestionSource) -> Option<Question> {
             .iter()
             .map(|option| AnswerOption {
                 text: option.text.clone(),
-                rationale: option
-                    .rationale
-                    .as_ref()
-                    .map(|r| r.text.clone())
-                    .unwrap_or_default(),
+                rationale: option.rationale.as_ref().map(|r| r.text.clone()).unwrap_or_default(),
                 correct: option.correct,
             })
             .collect(),
-        explanation: source
-            .explanation
-            .as_ref()
-            .map(|e| e.text.clone())
-            .unwrap_or_default(),
+        explanation: source.explanation.as_ref().map(|e| e.text.clone()).unwrap_or_default(),
         path: source.path.clone(),
         line: 1,
     })
@@ -96,9 +88,7 @@ fn error(found: &mut Vec<Diagnostic>, path: &Path, line: usize, message: impl In
 
 pub fn header_keys(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     for entry in &source.header {
-        if !REQUIRED_KEYS.contains(&entry.key.as_str())
-            && !OPTIONAL_KEYS.contains(&entry.key.as_str())
-        {
+        if !REQUIRED_KEYS.contains(&entry.key.as_str()) && !OPTIONAL_KEYS.contains(&entry.key.as_str()) {
             let message = format!(
                 "unknown key \"{}\" in the header: the keys are id, task, services, difficulty and references",
                 entry.key
@@ -108,10 +98,7 @@ pub fn header_keys(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     }
     for key in REQUIRED_KEYS {
         if source.header_entry(key).is_none() {
-            let message = format!(
-                "the header has no \"{key}\" key (required: {})",
-                REQUIRED_KEYS.join(", ")
-            );
+            let message = format!("the header has no \"{key}\" key (required: {})", REQUIRED_KEYS.join(", "));
             error(found, &source.path, 1, message);
         }
     }
@@ -124,13 +111,8 @@ pub fn id_syntax(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     };
     let message = match entry.value.as_str() {
         None => "id must be a string, e.g. id = \"firehose-parquet-athena-cost\"".to_string(),
-        Some("") => "id is empty: give the question a name like \"firehose-parquet-athena-cost\""
-            .to_string(),
-        Some(id)
-            if id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
-        {
+        Some("") => "id is empty: give the question a name like \"firehose-parquet-athena-cost\"".to_string(),
+        Some(id) if id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') => {
             return;
         }
         Some(id) => format!("id \"{id}\" may contain only lowercase letters, digits and '-'"),
@@ -143,18 +125,16 @@ pub fn task_is_text(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
         return;
     };
     if !entry.value.is_str() {
-        let message =
-            "task must be a string naming a task statement of the blueprint, e.g. task = \"1.2\"";
+        let message = "task must be a string naming a task statement of the blueprint, e.g. task = \"1.2\"";
         error(found, &source.path, entry.value_line, message);
     }
 }
 
 /// `services` and `references` are lists of strings.
 pub fn string_lists(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
-    for (key, example) in [
-        ("services", "[\"S3\", \"Athena\"]"),
-        ("references", "[\"https://docs.aws.amazon.com/...\"]"),
-    ] {
+    for (key, example) in
+        [("services", "[\"S3\", \"Athena\"]"), ("references", "[\"https://docs.aws.amazon.com/...\"]")]
+    {
         if let (Some(entry), Some(None)) = (source.header_entry(key), string_list(source, key)) {
             let message = format!("{key} must be a list of strings, e.g. {key} = {example}");
             error(found, &source.path, entry.value_line, message);
@@ -165,35 +145,23 @@ pub fn string_lists(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
 /// `None` if the key is absent, `Some(None)` if it is not a list of strings.
 fn string_list(source: &QuestionSource, key: &str) -> Option<Option<Vec<String>>> {
     let array = source.header_entry(key)?.value.as_array();
-    Some(array.and_then(|items| {
-        items
-            .iter()
-            .map(|item| item.as_str().map(str::to_string))
-            .collect()
-    }))
+    Some(array.and_then(|items| items.iter().map(|item| item.as_str().map(str::to_string)).collect()))
 }
 
 pub fn difficulty(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     let Some(entry) = source.header_entry("difficulty") else {
         return;
     };
-    if entry
-        .value
-        .as_str()
-        .and_then(Difficulty::from_header)
-        .is_none()
-    {
-        let message = format!(
-            "difficulty must be \"easy\", \"medium\" or \"hard\", not {}",
-            entry.value
-        );
+    if entry.value.as_str().and_then(Difficulty::from_header).is_none() {
+        let message = format!("difficulty must be \"easy\", \"medium\" or \"hard\", not {}", entry.value);
         error(found, &source.path, entry.value_line, message);
     }
 }
 
 pub fn stem(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     if source.stem.text.trim().is_empty() {
-        let message = "the question has no stem: write the scenario and the question between the header and the first option";
+        let message =
+            "the question has no stem: write the scenario and the question between the header and the first option";
         error(found, &source.path, source.stem.line, message);
     }
 }
@@ -206,8 +174,7 @@ pub fn explanation(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
             error(found, &source.path, source.end_line, message);
         }
         Some(explanation) if explanation.text.trim().is_empty() => {
-            let message =
-                "the explanation is empty: say why the key is right and the concept behind it";
+            let message = "the explanation is empty: say why the key is right and the concept behind it";
             error(found, &source.path, explanation.line, message);
         }
         Some(_) => {}

@@ -14,17 +14,12 @@ pub const LONG_CORRECT_MIN_EXTRA_CHARS: usize = 40;
 
 const MULTIPLE_CHOICE_OPTIONS: usize = 4;
 const MULTIPLE_RESPONSE_MIN_OPTIONS: usize = 5;
-const NUMBER_WORDS: [&str; 10] = [
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-];
+const NUMBER_WORDS: [&str; 10] = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
 
 /// Multiple choice: one correct of exactly four. Multiple response: two or more correct of five or more.
 pub fn option_count(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     let Some(first) = source.options.first() else {
-        let line = source
-            .explanation
-            .as_ref()
-            .map_or(source.end_line, |e| e.line);
+        let line = source.explanation.as_ref().map_or(source.end_line, |e| e.line);
         let message = "the question has no options: add them after the stem as '- [ ] text' lines, \
                        and mark the correct one '- [x] text'";
         found.push(Diagnostic::error(&source.path, line, message));
@@ -59,24 +54,15 @@ pub fn stated_selection(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
         .text
         .lines()
         .enumerate()
-        .find_map(|(offset, line)| {
-            selection_in(line).map(|count| (count, source.stem.line + offset))
-        });
+        .find_map(|(offset, line)| selection_in(line).map(|count| (count, source.stem.line + offset)));
     let message = match stated {
         None if correct >= 2 => format!(
             "{correct} options are marked correct, so the stem must say how many to choose: add \"Select {}.\"",
             number_word(correct)
         ),
         Some((count, line)) if count != correct => {
-            let marked = if correct == 1 {
-                "1 option is".to_string()
-            } else {
-                format!("{correct} options are")
-            };
-            let message = format!(
-                "the stem says \"Select {}\" but {marked} marked correct",
-                number_word(count)
-            );
+            let marked = if correct == 1 { "1 option is".to_string() } else { format!("{correct} options are") };
+            let message = format!("the stem says \"Select {}\" but {marked} marked correct", number_word(count));
             found.push(Diagnostic::error(&source.path, line, message));
             return;
         }
@@ -88,15 +74,8 @@ pub fn stated_selection(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
 /// The number in "select <number word>" (any case) within one line.
 fn selection_in(line: &str) -> Option<usize> {
     let mut after_select = false;
-    for word in line
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if after_select
-            && let Some(number) = NUMBER_WORDS
-                .iter()
-                .position(|n| n.eq_ignore_ascii_case(word))
-        {
+    for word in line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if after_select && let Some(number) = NUMBER_WORDS.iter().position(|n| n.eq_ignore_ascii_case(word)) {
             return Some(number + 1);
         }
         after_select = word.eq_ignore_ascii_case("select");
@@ -106,18 +85,14 @@ fn selection_in(line: &str) -> Option<usize> {
 
 /// "TWO" for 2, as stems spell it.
 fn number_word(n: usize) -> String {
-    NUMBER_WORDS
-        .get(n.wrapping_sub(1))
-        .map_or_else(|| n.to_string(), |word| word.to_uppercase())
+    NUMBER_WORDS.get(n.wrapping_sub(1)).map_or_else(|| n.to_string(), |word| word.to_uppercase())
 }
 
 /// Every option says why it is right or wrong.
 pub fn rationales(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     for (number, option) in numbered(source) {
         if option.rationale.is_none() {
-            let message = format!(
-                "option {number} has no rationale: add a line starting with '  > ' under it"
-            );
+            let message = format!("option {number} has no rationale: add a line starting with '  > ' under it");
             found.push(Diagnostic::error(&source.path, option.line, message));
         }
     }
@@ -125,20 +100,13 @@ pub fn rationales(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
 
 /// Options are non-empty and distinct (ignoring case and spacing).
 pub fn option_texts(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
-    let normalised: Vec<String> = source
-        .options
-        .iter()
-        .map(|option| normalise(&option.text))
-        .collect();
+    let normalised: Vec<String> = source.options.iter().map(|option| normalise(&option.text)).collect();
     for (number, option) in numbered(source) {
         let text = &normalised[number - 1];
         let message = if text.is_empty() {
             let marker = if option.correct { "- [x] " } else { "- [ ] " };
             format!("option {number} has no text: write the answer after '{marker}'")
-        } else if let Some(earlier) = normalised[..number - 1]
-            .iter()
-            .position(|other| other == text)
-        {
+        } else if let Some(earlier) = normalised[..number - 1].iter().position(|other| other == text) {
             format!("option {number} is the same as option {}", earlier + 1)
         } else {
             continue;
@@ -150,13 +118,7 @@ pub fn option_texts(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
 /// Warns when a correct option stands out by its length (see [`LONG_CORRECT_RATIO`]).
 pub fn correct_option_length(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     let length = |text: &str| normalise(text).chars().count();
-    let Some(longest_distractor) = source
-        .options
-        .iter()
-        .filter(|o| !o.correct)
-        .map(|o| length(&o.text))
-        .max()
-    else {
+    let Some(longest_distractor) = source.options.iter().filter(|o| !o.correct).map(|o| length(&o.text)).max() else {
         return;
     };
     for (number, option) in numbered(source).filter(|(_, option)| option.correct) {
@@ -174,47 +136,29 @@ pub fn correct_option_length(source: &QuestionSource, found: &mut Vec<Diagnostic
 }
 
 fn correct_count(source: &QuestionSource) -> usize {
-    source
-        .options
-        .iter()
-        .filter(|option| option.correct)
-        .count()
+    source.options.iter().filter(|option| option.correct).count()
 }
 
 /// Options with their 1-based numbers, as authors count them.
-fn numbered(
-    source: &QuestionSource,
-) -> impl Iterator<Item = (usize, &crate::bank::parse::OptionSource)> {
-    source
-        .options
-        .iter()
-        .enumerate()
-        .map(|(index, option)| (index + 1, option))
+fn numbered(source: &QuestionSource) -> impl Iterator<Item = (usize, &crate::bank::parse::OptionSource)> {
+    source.options.iter().enumerate().map(|(index, option)| (index + 1, option))
 }
 
 /// Lower case with runs of whitespace made single spaces.
 fn normalise(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bank::validate::tests::{
-        FORMAT_EXAMPLE, MULTIPLE_RESPONSE, check, edit, example_with,
-    };
+    use crate::bank::validate::tests::{FORMAT_EXAMPLE, MULTIPLE_RESPONSE, check, edit, example_with};
 
     const OPTION_4: &str = "- [ ] Load the events into Amazon Redshift and point the analysts at it instead of Athena.\n  > A provisioned warehouse costs more to run and operate than converting the files Athena already reads.\n";
 
     #[test]
     fn finds_the_stated_selection_in_any_case() {
-        assert_eq!(
-            selection_in("Which steps should it take? (Select TWO.)"),
-            Some(2)
-        );
+        assert_eq!(selection_in("Which steps should it take? (Select TWO.)"), Some(2));
         assert_eq!(selection_in("select three."), Some(3));
         assert_eq!(selection_in("Select the best option."), None);
         assert_eq!(selection_in("Which TWO steps?"), None);
@@ -230,8 +174,7 @@ mod tests {
         let found = check(&example_with(OPTION_4, ""));
         let message = "a multiple-choice question (one correct option) needs exactly 4 options; this one has 3";
         assert_eq!(found, [format!("q.md:13: {message}")]);
-        let fifth =
-            "- [ ] Query the files with Amazon EMR instead.\n  > EMR is a cluster to run.\n";
+        let fifth = "- [ ] Query the files with Amazon EMR instead.\n  > EMR is a cluster to run.\n";
         let found = check(&example_with(OPTION_4, &format!("{OPTION_4}{fifth}")));
         let message = "a multiple-choice question (one correct option) needs exactly 4 options; this one has 5";
         assert_eq!(found, [format!("q.md:13: {message}")]);
@@ -240,20 +183,14 @@ mod tests {
     #[test]
     fn a_question_needs_a_correct_option() {
         let found = check(&example_with("- [x] Turn on", "- [ ] Turn on"));
-        assert_eq!(
-            found,
-            ["q.md:13: no option is marked correct: mark the right answer '- [x] '"]
-        );
+        assert_eq!(found, ["q.md:13: no option is marked correct: mark the right answer '- [x] '"]);
     }
 
     #[test]
     fn multiple_response_needs_five_options() {
         let two_correct = example_with("- [ ] Run a nightly", "- [x] Run a nightly");
-        let found = check(&edit(
-            &two_correct,
-            "Which solution meets these requirements?",
-            "Which solutions? (Select TWO.)",
-        ));
+        let found =
+            check(&edit(&two_correct, "Which solution meets these requirements?", "Which solutions? (Select TWO.)"));
         let message = "2 options are marked correct, which makes this a multiple-response question; \
                        it needs 5 or more options, this one has 4";
         assert_eq!(found, [format!("q.md:13: {message}")]);
@@ -268,24 +205,11 @@ mod tests {
 
     #[test]
     fn stated_selection_must_match_the_correct_options() {
-        let three_correct = edit(
-            MULTIPLE_RESPONSE,
-            "- [ ] Drop the income",
-            "- [x] Drop the income",
-        );
+        let three_correct = edit(MULTIPLE_RESPONSE, "- [ ] Drop the income", "- [x] Drop the income");
         let found = check(&three_correct);
-        assert_eq!(
-            found,
-            ["q.md:11: the stem says \"Select TWO\" but 3 options are marked correct"]
-        );
-        let found = check(&example_with(
-            "these requirements?",
-            "these requirements? (select two)",
-        ));
-        assert_eq!(
-            found,
-            ["q.md:11: the stem says \"Select TWO\" but 1 option is marked correct"]
-        );
+        assert_eq!(found, ["q.md:11: the stem says \"Select TWO\" but 3 options are marked correct"]);
+        let found = check(&example_with("these requirements?", "these requirements? (select two)"));
+        assert_eq!(found, ["q.md:11: the stem says \"Select TWO\" but 1 option is marked correct"]);
     }
 
     #[test]
@@ -294,10 +218,7 @@ mod tests {
             "\n  > Parquet is columnar and compressed, so Athena reads only the columns a query needs; it is a setting, not code.",
             "",
         ));
-        assert_eq!(
-            found,
-            ["q.md:15: option 2 has no rationale: add a line starting with '  > ' under it"]
-        );
+        assert_eq!(found, ["q.md:15: option 2 has no rationale: add a line starting with '  > ' under it"]);
     }
 
     #[test]
@@ -306,10 +227,7 @@ mod tests {
             "- [ ] Run a nightly AWS Glue job that copies the JSON files into a second bucket with gzip compression.",
             "- [ ]",
         ));
-        assert_eq!(
-            found,
-            ["q.md:17: option 3 has no text: write the answer after '- [ ] '"]
-        );
+        assert_eq!(found, ["q.md:17: option 3 has no text: write the answer after '- [ ] '"]);
     }
 
     #[test]
@@ -325,11 +243,7 @@ mod tests {
     fn a_question_needs_options() {
         let stem_end = FORMAT_EXAMPLE.find("- [ ] Add").unwrap_or_default();
         let explanation = FORMAT_EXAMPLE.find("## Explanation").unwrap_or_default();
-        let without_options = format!(
-            "{}{}",
-            &FORMAT_EXAMPLE[..stem_end],
-            &FORMAT_EXAMPLE[explanation..]
-        );
+        let without_options = format!("{}{}", &FORMAT_EXAMPLE[..stem_end], &FORMAT_EXAMPLE[explanation..]);
         let message = "the question has no options: add them after the stem as '- [ ] text' lines, \
                        and mark the correct one '- [x] text'";
         assert_eq!(check(&without_options), [format!("q.md:13: {message}")]);

@@ -92,10 +92,7 @@ pub(crate) fn example_with(from: &str, to: &str) -> String {
 #[test]
 fn format_md_shows_this_example() {
     let format_md = include_str!("../../../question-bank/FORMAT.md");
-    assert!(
-        format_md.contains(FORMAT_EXAMPLE),
-        "FORMAT.md's example and FORMAT_EXAMPLE differ"
-    );
+    assert!(format_md.contains(FORMAT_EXAMPLE), "FORMAT.md's example and FORMAT_EXAMPLE differ");
 }
 
 #[test]
@@ -106,40 +103,27 @@ fn valid_examples_have_no_diagnostics() {
 
 #[test]
 fn valid_examples_build_questions() {
-    let source =
-        parse_source(Path::new("q.md"), MULTIPLE_RESPONSE).unwrap_or_else(|d| panic!("{d:?}"));
+    let source = parse_source(Path::new("q.md"), MULTIPLE_RESPONSE).unwrap_or_else(|d| panic!("{d:?}"));
     let question = build_question(&source).expect("a valid question");
     assert_eq!(question.difficulty, Difficulty::Hard);
     assert_eq!(question.references.len(), 1);
     assert_eq!(question.correct_count(), 2);
     assert!(question.is_multiple_response());
-    assert_eq!(
-        question.options[2].rationale,
-        "A log transform reduces right skew, which suits a linear model."
-    );
+    assert_eq!(question.options[2].rationale, "A log transform reduces right skew, which suits a linear model.");
 }
 
 #[test]
 fn unparsable_header_points_at_the_file_line() {
     let found = check(&example_with("task = \"1.2\"", "task = "));
     assert_eq!(found.len(), 1);
-    assert!(
-        found[0].starts_with("q.md:3: the header is not valid TOML: "),
-        "{found:?}"
-    );
+    assert!(found[0].starts_with("q.md:3: the header is not valid TOML: "), "{found:?}");
 }
 
 #[test]
 fn unparsable_body_points_at_the_stray_line() {
-    let found = check(&example_with(
-        "\n## Explanation",
-        "Note: this belongs nowhere.\n## Explanation",
-    ));
+    let found = check(&example_with("\n## Explanation", "Note: this belongs nowhere.\n## Explanation"));
     assert_eq!(found.len(), 1);
-    assert!(
-        found[0].starts_with("q.md:21: this line belongs to no option: "),
-        "{found:?}"
-    );
+    assert!(found[0].starts_with("q.md:21: this line belongs to no option: "), "{found:?}");
 }
 
 #[test]
@@ -147,19 +131,12 @@ fn missing_required_key() {
     let lines = [
         ("id", "id = \"firehose-parquet-athena-cost\"\n"),
         ("task", "task = \"1.2\"\n"),
-        (
-            "services",
-            "services = [\"Kinesis Data Firehose\", \"S3\", \"Athena\"]\n",
-        ),
+        ("services", "services = [\"Kinesis Data Firehose\", \"S3\", \"Athena\"]\n"),
         ("difficulty", "difficulty = \"medium\"\n"),
     ];
     for (key, line) in lines {
-        let message =
-            format!("the header has no \"{key}\" key (required: id, task, services, difficulty)");
-        assert_eq!(
-            check(&example_with(line, "")),
-            [format!("q.md:1: {message}")]
-        );
+        let message = format!("the header has no \"{key}\" key (required: id, task, services, difficulty)");
+        assert_eq!(check(&example_with(line, "")), [format!("q.md:1: {message}")]);
     }
 }
 
@@ -174,52 +151,30 @@ fn unknown_task_statement() {
 #[test]
 fn task_must_be_a_string() {
     let found = check(&example_with("task = \"1.2\"", "task = 1.2"));
-    let message =
-        "task must be a string naming a task statement of the blueprint, e.g. task = \"1.2\"";
+    let message = "task must be a string naming a task statement of the blueprint, e.g. task = \"1.2\"";
     assert_eq!(found, [format!("q.md:3: {message}")]);
 }
 
 #[test]
 fn unknown_key() {
-    let found = check(&example_with(
-        "difficulty = \"medium\"\n",
-        "difficulty = \"medium\"\nlevel = 2\n",
-    ));
+    let found = check(&example_with("difficulty = \"medium\"\n", "difficulty = \"medium\"\nlevel = 2\n"));
     let message = "unknown key \"level\" in the header: the keys are id, task, services, difficulty and references";
     assert_eq!(found, [format!("q.md:6: {message}")]);
 }
 
 #[test]
 fn invalid_id_syntax() {
-    let found = check(&example_with(
-        "\"firehose-parquet-athena-cost\"",
-        "\"Firehose_Parquet\"",
-    ));
-    assert_eq!(
-        found,
-        ["q.md:2: id \"Firehose_Parquet\" may contain only lowercase letters, digits and '-'"]
-    );
+    let found = check(&example_with("\"firehose-parquet-athena-cost\"", "\"Firehose_Parquet\""));
+    assert_eq!(found, ["q.md:2: id \"Firehose_Parquet\" may contain only lowercase letters, digits and '-'"]);
     let found = check(&example_with("\"firehose-parquet-athena-cost\"", "\"\""));
-    assert_eq!(
-        found,
-        ["q.md:2: id is empty: give the question a name like \"firehose-parquet-athena-cost\""]
-    );
+    assert_eq!(found, ["q.md:2: id is empty: give the question a name like \"firehose-parquet-athena-cost\""]);
 }
 
 #[test]
 fn services_must_be_a_list_of_strings() {
-    let found = check(&example_with(
-        "[\"Kinesis Data Firehose\", \"S3\", \"Athena\"]",
-        "\"S3\"",
-    ));
-    assert_eq!(
-        found,
-        ["q.md:4: services must be a list of strings, e.g. services = [\"S3\", \"Athena\"]"]
-    );
-    let found = check(&example_with(
-        "difficulty = \"medium\"\n",
-        "difficulty = \"medium\"\nreferences = [1]\n",
-    ));
+    let found = check(&example_with("[\"Kinesis Data Firehose\", \"S3\", \"Athena\"]", "\"S3\""));
+    assert_eq!(found, ["q.md:4: services must be a list of strings, e.g. services = [\"S3\", \"Athena\"]"]);
+    let found = check(&example_with("difficulty = \"medium\"\n", "difficulty = \"medium\"\nreferences = [1]\n"));
     let message = "references must be a list of strings, e.g. references = [\"https://docs.aws.amazon.com/...\"]";
     assert_eq!(found, [format!("q.md:6: {message}")]);
 }
@@ -227,18 +182,12 @@ fn services_must_be_a_list_of_strings() {
 #[test]
 fn invalid_difficulty() {
     let found = check(&example_with("\"medium\"", "\"Medium\""));
-    assert_eq!(
-        found,
-        ["q.md:5: difficulty must be \"easy\", \"medium\" or \"hard\", not \"Medium\""]
-    );
+    assert_eq!(found, ["q.md:5: difficulty must be \"easy\", \"medium\" or \"hard\", not \"Medium\""]);
 }
 
 #[test]
 fn missing_or_empty_explanation() {
-    let without = FORMAT_EXAMPLE
-        .split("\n## Explanation")
-        .next()
-        .unwrap_or_default();
+    let without = FORMAT_EXAMPLE.split("\n## Explanation").next().unwrap_or_default();
     let message = "the question has no explanation: add a '## Explanation' heading after the options \
                    and say why the key is right";
     assert_eq!(check(without), [format!("q.md:20: {message}")]);
@@ -251,11 +200,8 @@ fn missing_or_empty_explanation() {
 fn stem_must_not_be_empty() {
     let stem_start = FORMAT_EXAMPLE.find("A retailer").unwrap_or_default();
     let stem_end = FORMAT_EXAMPLE.find("- [ ] Add").unwrap_or_default();
-    let without_stem = format!(
-        "{}{}",
-        &FORMAT_EXAMPLE[..stem_start],
-        &FORMAT_EXAMPLE[stem_end..]
-    );
-    let message = "the question has no stem: write the scenario and the question between the header and the first option";
+    let without_stem = format!("{}{}", &FORMAT_EXAMPLE[..stem_start], &FORMAT_EXAMPLE[stem_end..]);
+    let message =
+        "the question has no stem: write the scenario and the question between the header and the first option";
     assert_eq!(check(&without_stem), [format!("q.md:7: {message}")]);
 }

@@ -41,7 +41,9 @@ pub enum EmbeddedError {
          `postgres`). Set MOCKEXAM_DATA_DIR to a directory that user can reach, or run the app as a normal user."
     )]
     Unreachable(PathBuf),
-    #[error("running as root but there is no `postgres` system user to run PostgreSQL as; create one or set DATABASE_URL")]
+    #[error(
+        "running as root but there is no `postgres` system user to run PostgreSQL as; create one or set DATABASE_URL"
+    )]
     NoPostgresUser,
     #[error("{what} failed: {detail}")]
     Command { what: String, detail: String },
@@ -220,13 +222,8 @@ fn init_cluster(
 }
 
 fn write_private(path: &Path, contents: &str) -> Result<(), EmbeddedError> {
-    let mut f = fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io_err(path))?;
+    let mut f =
+        fs::OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path).map_err(io_err(path))?;
     f.write_all(contents.as_bytes()).map_err(io_err(path))?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io_err(path))
 }
@@ -286,4 +283,3 @@ fn tail(path: &Path, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
-

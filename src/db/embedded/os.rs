@@ -48,14 +48,7 @@ pub(super) fn chown(path: &Path, ids: RunAs) -> Result<(), EmbeddedError> {
 }
 
 pub(super) fn can_reach(dir: &Path, ids: RunAs) -> bool {
-    Command::new("test")
-        .arg("-w")
-        .arg(dir)
-        .uid(ids.uid)
-        .gid(ids.gid)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
+    Command::new("test").arg("-w").arg(dir).uid(ids.uid).gid(ids.gid).status().map(|s| s.success()).unwrap_or(false)
 }
 
 pub(super) fn lock_dir(dir: &Path) -> Result<fs::File, EmbeddedError> {

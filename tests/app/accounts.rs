@@ -70,7 +70,7 @@ async fn weak_input_is_refused_and_nothing_is_stored() {
     assert_eq!(n, 0);
 }
 
-async fn sign_in_from(app: &TestApp, email: &str, password: &str, ip: &str) -> StatusCode {
+async fn sign_in_from(app: &Visitor, email: &str, password: &str, ip: &str) -> StatusCode {
     let token = app.csrf().await;
     app.client
         .post(app.url("/signin"))
@@ -82,7 +82,7 @@ async fn sign_in_from(app: &TestApp, email: &str, password: &str, ip: &str) -> S
         .status()
 }
 
-async fn failed_sign_in(app: &TestApp, email: &str, ip: &str) -> StatusCode {
+async fn failed_sign_in(app: &Visitor, email: &str, ip: &str) -> StatusCode {
     sign_in_from(app, email, "wrong password!", ip).await
 }
 

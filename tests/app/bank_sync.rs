@@ -30,10 +30,10 @@ async fn sync_dir(pool: &sqlx::PgPool, dir: &Path) -> SyncReport {
 
 #[tokio::test]
 async fn sync_adds_versions_changes_retires_and_restores() {
-    let (_, pool) = fresh_database().await;
+    let db = fresh_database().await;
+    let pool = db.pool.clone();
     let dir = tempfile::tempdir().unwrap();
-    let blueprint = std::fs::read_to_string(shipped_bank_dir().join("mls-c01/blueprint.toml")).unwrap();
-    bank::synthetic::generate_synthetic_bank(&dir.path().join("exam"), &blueprint, 30).unwrap();
+    crate::fixtures::synthetic_bank(&dir.path().join("exam"), 30);
 
     let first = sync_dir(&pool, dir.path()).await;
     assert_eq!(first, SyncReport { added: 30, ..Default::default() });
@@ -82,7 +82,8 @@ async fn sync_adds_versions_changes_retires_and_restores() {
 
 #[tokio::test]
 async fn the_shipped_bank_syncs_and_renders_markdown_safely() {
-    let (_, pool) = fresh_database().await;
+    let db = fresh_database().await;
+    let pool = db.pool.clone();
     let report = sync(&pool, shipped_bank()).await.unwrap();
     assert!(report.added >= 300, "{report}");
     let scripts: i64 = sqlx::query_scalar(

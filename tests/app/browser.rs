@@ -169,7 +169,8 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
 
 #[tokio::test]
 async fn a_lost_connection_is_shown_and_the_answer_is_retried_until_saved() {
-    let (db_url, pool) = fresh_database().await;
+    let db = fresh_database().await;
+    let (db_url, pool) = (db.url.clone(), db.pool.clone());
     mockexam::bank::sync::sync(&pool, shipped_bank()).await.unwrap();
     let server = IsolatedServer::start(db_url.clone(), None);
     let addr = server.addr;

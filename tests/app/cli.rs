@@ -19,7 +19,8 @@ fn mockexam(args: &[&str], db_url: Option<&str>, stdin: &str) -> Output {
 
 #[tokio::test]
 async fn user_add_and_grant() {
-    let (url, pool) = fresh_database().await;
+    let db = fresh_database().await;
+    let (url, pool) = (db.url.clone(), db.pool.clone());
     let out = mockexam(&["user", "add", "Teacher@Example.com"], Some(&url), "a long enough password\n");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let again = mockexam(&["user", "add", "teacher@example.com"], Some(&url), "a long enough password\n");
@@ -44,8 +45,7 @@ fn bank_check_reports_every_problem_with_path_and_line() {
 
     let dir = tempfile::tempdir().unwrap();
     let exam = dir.path().join("exam");
-    std::fs::create_dir_all(exam.join("questions")).unwrap();
-    std::fs::copy(shipped_bank_dir().join("mls-c01/blueprint.toml"), exam.join("blueprint.toml")).unwrap();
+    crate::fixtures::exam_dir_with_blueprint(&exam);
     std::fs::write(exam.join("questions/a.md"), "+++\nid = \"a\"\ntask = \"9.9\"\nservices = []\ndifficulty = \"easy\"\n+++\nStem?\n\n- [x] One\n  > why\n- [ ] Two\n  > why\n- [ ] Three\n  > why\n- [ ] Four\n\n## Explanation\nBecause.\n").unwrap();
     std::fs::write(exam.join("questions/b.md"), "+++\nid = \"b\"\ntask = \"1.1\"\nservices = []\ndifficulty = \"easy\"\ncolour = \"red\"\n+++\nStem?\n\n- [x] One\n  > why\n- [ ] Two\n  > why\n- [ ] Three\n  > why\n- [ ] Four\n  > why\n\n## Explanation\nBecause.\n").unwrap();
     let bad = mockexam(&["bank", "check", dir.path().to_str().unwrap()], None, "");

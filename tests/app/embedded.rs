@@ -183,8 +183,7 @@ fn missing_postgresql_binaries_give_a_clear_message() {
 fn a_broken_question_file_stops_the_server_with_path_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let exam = dir.path().join("bank/exam");
-    std::fs::create_dir_all(exam.join("questions")).unwrap();
-    std::fs::copy(shipped_bank_dir().join("mls-c01/blueprint.toml"), exam.join("blueprint.toml")).unwrap();
+    crate::fixtures::exam_dir_with_blueprint(&exam);
     std::fs::write(exam.join("questions/broken.md"), "+++\nid = \"broken\"\ntask = \"9.9\"\n+++\nNo options here.\n")
         .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mockexam"))

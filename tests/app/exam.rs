@@ -4,7 +4,7 @@ use uuid::Uuid;
 use crate::helpers::*;
 
 /// Signs up a fresh candidate and starts a mock; returns the attempt id.
-async fn start_mock(app: &TestApp) -> Uuid {
+async fn start_mock(app: &Visitor) -> Uuid {
     app.sign_up(&unique_email(), PASSWORD).await;
     let res = app.post("/exams/MLS-C01/start", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -29,7 +29,7 @@ async fn keys(app: &TestApp, attempt: Uuid) -> Vec<Vec<usize>> {
         .collect()
 }
 
-async fn answer(app: &TestApp, attempt: Uuid, n: usize, choices: &[usize]) -> reqwest::Response {
+async fn answer(app: &Visitor, attempt: Uuid, n: usize, choices: &[usize]) -> reqwest::Response {
     let values: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
     let mut fields: Vec<(&str, &str)> = values.iter().map(|v| ("choice", v.as_str())).collect();
     fields.push(("go", "stay"));
@@ -78,7 +78,8 @@ async fn a_mock_from_start_to_results() {
     let review = app.text(&format!("/attempts/{attempt}/review")).await;
     assert!(review.contains("60 answered, 5 unanswered, 2 flagged"), "review screen counts");
     let confirm = app.text(&format!("/attempts/{attempt}/submit")).await;
-    assert!(confirm.contains("<strong>5</strong> unanswered") && confirm.contains("<strong>2</strong> flagged"));
+    let summary = text_at(&confirm, "main");
+    assert!(summary.contains("5 unanswered") && summary.contains("2 flagged"), "{summary}");
 
     let res = app.post(&format!("/attempts/{attempt}/submit"), &[]).await;
     assert_eq!(location(&res), format!("/attempts/{attempt}/results"));
@@ -143,14 +144,11 @@ async fn reload_shows_the_same_exam_and_time_and_resume_reopens_the_last_questio
 }
 
 fn stem_and_options(page: &str) -> String {
-    let start = page.find("id=\"stem\"").unwrap();
-    let end = page.find("Flag for review").unwrap();
-    page[start..end].to_string()
+    html_at(page, "#stem, fieldset.options")
 }
 
 fn remaining(page: &str) -> i64 {
-    let i = page.find("data-remaining=\"").unwrap() + "data-remaining=\"".len();
-    page[i..].split('"').next().unwrap().parse().unwrap()
+    attr_at(page, "#timer", "data-remaining").expect("a timer").parse().unwrap()
 }
 
 #[tokio::test]
@@ -165,10 +163,9 @@ async fn a_server_restart_loses_no_saved_answer_and_keeps_the_deadline() {
         .unwrap();
     app.server.abort();
 
-    let restarted = spawn_on(app.db_url.clone(), mockexam::db::connect(&app.db_url).await.unwrap()).await;
-    let browser = TestApp { client: app.client.clone(), ..restarted };
+    let browser = spawn_on(app.db.clone()).await.with_visitor(&app);
     let page = browser.text(&format!("/attempts/{attempt}/q/1")).await;
-    assert!(page.contains("id=\"choice-2\"\n             value=\"2\" checked"), "saved answer is still chosen");
+    assert!(attr_at(&page, "#choice-2", "checked").is_some(), "saved answer is still chosen");
     let deadline_after: time::OffsetDateTime = sqlx::query_scalar("select deadline from attempts where id = $1")
         .bind(attempt)
         .fetch_one(&browser.pool)
@@ -352,14 +349,13 @@ async fn keys_rationales_and_explanations_are_absent_until_the_attempt_is_finish
 
 #[tokio::test]
 async fn a_bank_too_small_for_the_blueprint_gets_a_clear_message() {
-    let (db_url, pool) = fresh_database().await;
+    let db = fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
-    let blueprint = std::fs::read_to_string(shipped_bank_dir().join("mls-c01/blueprint.toml")).unwrap();
-    mockexam::bank::synthetic::generate_synthetic_bank(&dir.path().join("small"), &blueprint, 40).unwrap();
+    crate::fixtures::synthetic_bank(&dir.path().join("small"), 40);
     let (bank, diagnostics) = mockexam::bank::load(dir.path());
     assert!(diagnostics.iter().all(|d| d.severity != mockexam::bank::Severity::Error));
-    mockexam::bank::sync::sync(&pool, &bank).await.unwrap();
-    let app = spawn_on(db_url, pool).await;
+    mockexam::bank::sync::sync(&db.pool, &bank).await.unwrap();
+    let app = spawn_on(db).await;
     app.sign_up(&unique_email(), PASSWORD).await;
     let res = app.post("/exams/MLS-C01/start", &[]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);

@@ -1,9 +1,10 @@
 //! Test support: one PostgreSQL per test binary (the embedded cluster, or the server in DATABASE_URL),
-//! a fresh database per test, and the real app on a random port with a cookie-keeping client.
+//! a fresh database per test (dropped when the test ends), the real app on a random port, visitors
+//! (cookie-keeping clients), and assertions on pages through CSS selectors. `TEST_LOG=1` shows logs.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use mockexam::config::Settings;
 use mockexam::db::{self, EmbeddedPostgres};
@@ -11,6 +12,8 @@ use mockexam::web::Application;
 use reqwest::{Client, Response, StatusCode};
 use sqlx::PgPool;
 use uuid::Uuid;
+
+pub use crate::fixtures::{shipped_bank, shipped_bank_dir};
 
 enum Cluster {
     External(String),
@@ -44,48 +47,86 @@ fn remove_clusters_of_finished_runs() {
     }
 }
 
-/// A URL for a brand-new, empty database with the migrations applied.
-pub async fn fresh_database() -> (String, PgPool) {
+/// A brand-new database with the migrations applied, dropped when the last handle to it goes (so a
+/// long test run does not pile up databases).
+pub struct TestDb {
+    pub url: String,
+    pub pool: PgPool,
+    name: String,
+    admin_url: String,
+}
+
+pub async fn fresh_database() -> Arc<TestDb> {
+    init_test_log();
     let name = format!("test_{}", Uuid::new_v4().simple());
-    let url = match cluster() {
+    let (url, admin_url) = match cluster() {
         Cluster::External(url) => {
             let mut u = url::Url::parse(url).expect("DATABASE_URL is a URL");
             u.set_path(&name);
-            u.to_string()
+            let mut admin = u.clone();
+            admin.set_path("postgres");
+            (u.to_string(), admin.to_string())
         }
-        Cluster::Embedded(pg) => pg.url(&name),
+        Cluster::Embedded(pg) => (pg.url(&name), pg.url("postgres")),
     };
     db::create_database_if_missing(&url).await.expect("create test database");
     let pool = db::connect(&url).await.expect("connect to test database");
     db::migrate(&pool).await.expect("migrations");
-    (url, pool)
+    Arc::new(TestDb { url, pool, name, admin_url })
 }
 
-pub fn shipped_bank_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank")
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Drop runs outside async code: use a runtime of its own on a thread of its own.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ =
+                        sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut conn).await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
-/// The shipped bank, loaded once per test binary (it must load without errors).
-pub fn shipped_bank() -> &'static mockexam::bank::Bank {
-    static BANK: OnceLock<mockexam::bank::Bank> = OnceLock::new();
-    BANK.get_or_init(|| {
-        let (bank, diagnostics) = mockexam::bank::load(&shipped_bank_dir());
-        let errors: Vec<String> = diagnostics
-            .iter()
-            .filter(|d| d.severity == mockexam::bank::Severity::Error)
-            .map(|d| d.to_string())
-            .collect();
-        assert!(errors.is_empty(), "shipped bank has errors:\n{}", errors.join("\n"));
-        bank
-    })
+/// Logs from the app under test only when asked: `TEST_LOG=1 cargo test` (filter with RUST_LOG).
+fn init_test_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
 }
 
+/// The real app on a random port: its address, its database, and the server task. What a browser
+/// does is a [`Visitor`]'s; the app's own visitor is reached through `Deref`, so `app.get(..)` works.
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub db: Arc<TestDb>,
     pub pool: PgPool,
-    pub db_url: String,
-    pub client: Client,
     pub server: tokio::task::JoinHandle<()>,
+    visitor: Visitor,
+}
+
+/// One browser: a cookie-keeping HTTP client that does not follow redirects.
+#[derive(Clone)]
+pub struct Visitor {
+    pub addr: SocketAddr,
+    pub client: Client,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Visitor;
+    fn deref(&self) -> &Visitor {
+        &self.visitor
+    }
 }
 
 pub fn client() -> Client {
@@ -94,21 +135,35 @@ pub fn client() -> Client {
 
 /// The real app, on port 0, against a fresh database holding the shipped bank.
 pub async fn spawn_app() -> TestApp {
-    let (db_url, pool) = fresh_database().await;
-    mockexam::bank::sync::sync(&pool, shipped_bank()).await.expect("bank sync");
-    spawn_on(db_url, pool).await
+    let db = fresh_database().await;
+    mockexam::bank::sync::sync(&db.pool, shipped_bank()).await.expect("bank sync");
+    spawn_on(db).await
 }
 
-/// The app against an existing database (e.g. to "restart" it).
-pub async fn spawn_on(db_url: String, pool: PgPool) -> TestApp {
+/// The app against an existing database (e.g. to "restart" it), with a pool of its own.
+pub async fn spawn_on(db: Arc<TestDb>) -> TestApp {
     let mut settings = Settings::for_tests(shipped_bank_dir());
     settings.trust_forwarded_for = true; // lets tests act from several client addresses
+    let pool = db::connect(&db.url).await.expect("connect");
     let app = Application::build(settings, pool.clone()).await.expect("app builds");
     let addr = app.addr();
     let server = tokio::spawn(async move {
         app.run_until(std::future::pending()).await.expect("server runs");
     });
-    TestApp { addr, pool, db_url, client: client(), server }
+    TestApp { addr, db, pool, server, visitor: Visitor { addr, client: client() } }
+}
+
+impl TestApp {
+    /// A second browser on the same server.
+    pub fn another_client(&self) -> Visitor {
+        Visitor { addr: self.addr, client: client() }
+    }
+
+    /// The same browser (cookies and all) pointed at this server.
+    pub fn with_visitor(mut self, visitor: &Visitor) -> Self {
+        self.visitor = Visitor { addr: self.addr, client: visitor.client.clone() };
+        self
+    }
 }
 
 /// A server in a runtime of its own, so stopping it drops every open connection at once, like a
@@ -152,7 +207,7 @@ impl IsolatedServer {
     }
 }
 
-impl TestApp {
+impl Visitor {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
@@ -193,17 +248,6 @@ impl TestApp {
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
         self.post("/signin", &[("email", email), ("password", password)]).await
     }
-
-    /// A second browser on the same server.
-    pub fn another_client(&self) -> TestApp {
-        TestApp {
-            addr: self.addr,
-            pool: self.pool.clone(),
-            db_url: self.db_url.clone(),
-            client: client(),
-            server: tokio::spawn(async {}),
-        }
-    }
 }
 
 pub fn csrf_in(page: &str) -> Option<String> {
@@ -221,3 +265,27 @@ pub fn unique_email() -> String {
 }
 
 pub const PASSWORD: &str = "a long enough password";
+
+/// The text of the first element matching `css` (whitespace collapsed), or "" if none.
+pub fn text_at(page: &str, css: &str) -> String {
+    let doc = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse(css).expect("valid selector");
+    doc.select(&sel)
+        .next()
+        .map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// The inner HTML of every element matching `css`, joined.
+pub fn html_at(page: &str, css: &str) -> String {
+    let doc = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse(css).expect("valid selector");
+    doc.select(&sel).map(|e| e.inner_html()).collect::<Vec<_>>().join("\n")
+}
+
+/// An attribute of the first element matching `css`.
+pub fn attr_at(page: &str, css: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse(css).expect("valid selector");
+    doc.select(&sel).next()?.value().attr(name).map(str::to_string)
+}

@@ -7,4 +7,5 @@ mod browser;
 mod cli;
 mod embedded;
 mod exam;
+mod fixtures;
 mod helpers;

@@ -36,6 +36,7 @@ pub fn stats_table(exam: &ExamBank) -> String {
         percent(multiple_response as i64, questions.len() as i64)
     );
     out.push_str(&key_positions(questions));
+    out.push_str(&key_lengths(questions));
 
     let difficulties: Vec<String> = Difficulty::ALL
         .iter()
@@ -86,6 +87,35 @@ fn key_positions(questions: &[Question]) -> String {
         rows.push(cells);
     }
     table(&rows)
+}
+
+/// In single-answer questions: how often the key is the longest option and how often the shortest (ties
+/// count for both). With options of comparable length each should be near one in four; a bank whose keys
+/// are rarely (or mostly) the longest teaches "pick by length".
+pub fn key_length_shares(questions: &[Question]) -> (usize, usize, usize) {
+    let length = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ").chars().count();
+    let (mut single, mut longest, mut shortest) = (0, 0, 0);
+    for q in questions.iter().filter(|q| !q.is_multiple_response()) {
+        let Some(key) = q.options.iter().find(|o| o.correct) else { continue };
+        let lengths: Vec<usize> = q.options.iter().map(|o| length(&o.text)).collect();
+        let own = length(&key.text);
+        single += 1;
+        longest += usize::from(lengths.iter().all(|&l| l <= own));
+        shortest += usize::from(lengths.iter().all(|&l| l >= own));
+    }
+    (single, longest, shortest)
+}
+
+fn key_lengths(questions: &[Question]) -> String {
+    let (single, longest, shortest) = key_length_shares(questions);
+    let share = |n: usize| percent(n as i64, single as i64);
+    format!(
+        "\nKey length (multiple choice, {}): the longest option in {longest} ({}%), the shortest in {shortest} \
+         ({}%); aim for 20-30% each\n",
+        count_of(single, "question"),
+        share(longest),
+        share(shortest)
+    )
 }
 
 fn row<const N: usize>(cells: [&str; N]) -> Vec<String> {

@@ -15,8 +15,8 @@ use super::{AnswerOption, Blueprint, Diagnostic, Difficulty, Question};
 
 pub use exam::{NEAR_DUPLICATE_SIMILARITY, check_exam, duplicate_ids, near_duplicate_stems};
 pub use options::{
-    LONG_CORRECT_MIN_EXTRA_CHARS, LONG_CORRECT_RATIO, correct_option_length, option_count, option_texts, rationales,
-    stated_selection,
+    LONG_CORRECT_MIN_EXTRA_CHARS, LONG_CORRECT_RATIO, correct_option_length, option_count, option_length_spread,
+    option_texts, rationales, stated_selection,
 };
 
 const REQUIRED_KEYS: [&str; 4] = ["id", "task", "services", "difficulty"];
@@ -37,6 +37,7 @@ pub fn check_question(source: &QuestionSource) -> Vec<Diagnostic> {
     option_texts(source, &mut found);
     explanation(source, &mut found);
     correct_option_length(source, &mut found);
+    option_length_spread(source, &mut found);
     found
 }
 

@@ -12,6 +12,12 @@ pub const LONG_CORRECT_RATIO: f64 = 1.6;
 /// spelling out details (150 against 80 characters does not).
 pub const LONG_CORRECT_MIN_EXTRA_CHARS: usize = 40;
 
+/// Options are expected to be of comparable length: a warning when the longest is more than this many
+/// times the shortest...
+pub const SPREAD_RATIO: f64 = 2.5;
+/// ...and also more than this many characters longer (so "0.6" against "0.625" passes).
+pub const SPREAD_MIN_EXTRA_CHARS: usize = 40;
+
 const MULTIPLE_CHOICE_OPTIONS: usize = 4;
 const MULTIPLE_RESPONSE_MIN_OPTIONS: usize = 5;
 const NUMBER_WORDS: [&str; 10] = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
@@ -135,6 +141,25 @@ pub fn correct_option_length(source: &QuestionSource, found: &mut Vec<Diagnostic
     }
 }
 
+/// Warns when options differ wildly in length (see [`SPREAD_RATIO`]): a reader learns which are filler.
+pub fn option_length_spread(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
+    let lengths: Vec<(usize, usize)> =
+        numbered(source).map(|(number, option)| (normalise(&option.text).chars().count(), number)).collect();
+    let (Some(&(longest, long_number)), Some(&(shortest, short_number))) =
+        (lengths.iter().max(), lengths.iter().filter(|(len, _)| *len > 0).min())
+    else {
+        return;
+    };
+    if longest as f64 > SPREAD_RATIO * shortest as f64 && longest > shortest + SPREAD_MIN_EXTRA_CHARS {
+        let line = source.options[long_number - 1].line;
+        let message = format!(
+            "the options differ wildly in length (option {long_number}: {longest} characters, option \
+             {short_number}: {shortest}): make them comparable so that length tells nothing"
+        );
+        found.push(Diagnostic::warning(&source.path, line, message));
+    }
+}
+
 fn correct_count(source: &QuestionSource) -> usize {
     source.options.iter().filter(|option| option.correct).count()
 }
@@ -162,6 +187,19 @@ mod tests {
         assert_eq!(selection_in("select three."), Some(3));
         assert_eq!(selection_in("Select the best option."), None);
         assert_eq!(selection_in("Which TWO steps?"), None);
+    }
+
+    #[test]
+    fn warns_when_options_differ_wildly_in_length() {
+        let short = "- [ ] Use Redshift.\n  > A provisioned warehouse costs more to run than converting the files.\n";
+        let found = check(&example_with(OPTION_4, short));
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains("warning: the options differ wildly in length") && m.contains("option 4: 13")),
+            "{found:?}"
+        );
+        assert!(check(FORMAT_EXAMPLE).is_empty(), "comparable lengths pass");
     }
 
     #[test]

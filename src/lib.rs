@@ -4,17 +4,23 @@
 //! (MLS-C01) with timed mock exams, and instructors keep the question bank.
 //!
 //! A reader who knows the product finds each behaviour in one guess:
-//! - [`bank`]: the question files and the blueprint: parsing, validation, stats, sync into PostgreSQL.
-//! - [`exam`]: timed mock exams: assembly by the blueprint's weights, the server-held deadline,
-//!   autosave, scoring and results.
+//! - [`bank`]: the question files and the blueprint: parsing, validation, stats, sync into PostgreSQL
+//!   ([`bank::sync`]) and the read model pages use ([`bank::store`]).
+//! - [`exam`]: timed mock exams: assembly by the blueprint's weights, the attempt and its server-held
+//!   deadline, answers, finishing and scoring, the sweeper. Its errors are [`exam::ExamError`].
+//! - [`report`]: the results of a finished attempt: domains, weak areas, the review with keys.
 //! - [`authoring`]: what instructors see of the bank.
 //! - [`accounts`]: sign-up, sign-in, roles, password hashing, sign-in throttling.
-//! - [`web`]: the router, middleware (sessions, CSRF, security headers), the page context.
+//! - [`web`]: the router, middleware (sessions, CSRF, security headers), the one error type
+//!   ([`web::error::AppError`], which maps every domain error), the typed request edge
+//!   ([`web::CurrentUser`], [`web::Instructor`], [`web::session::TypedSession`]) and the dashboard.
 //! - [`db`]: the connection, migrations, and the embedded PostgreSQL cluster.
-//! - [`server`], [`cli`], [`config`], [`telemetry`]: starting it all.
+//! - [`format`] (how numbers, dates and letters are written), [`secret`] (random tokens).
+//! - [`server`], [`cli`], [`config`], [`telemetry`], [`bench`]: starting it all.
 //!
-//! Pure logic (apportionment, scoring, parsing) is in functions without I/O, unit-tested beside them;
-//! handlers stay thin; integration tests in `tests/` start the real app against a real PostgreSQL.
+//! Domain modules return their own errors (or `sqlx::Error`) and never the web's; handlers extract,
+//! call the domain, render. Pure logic (apportionment, scoring, parsing) is in functions without I/O,
+//! unit-tested beside them; integration tests in `tests/` start the real app against a real PostgreSQL.
 
 pub mod accounts;
 pub mod authoring;

@@ -93,7 +93,7 @@ fn the_header_must_open_the_file_and_be_closed() {
 #[test]
 fn a_toml_error_points_at_its_line_of_the_file() {
     let found = problems(&example_with(
-        "services = [\"Kinesis Data Firehose\", \"S3\", \"Athena\"]",
+        "services = [\"Data Firehose\", \"S3\", \"Athena\"]",
         "services = [\"S3\" \"Athena\"]",
     ));
     assert_eq!(found.len(), 1, "{found:?}");

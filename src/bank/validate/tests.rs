@@ -11,10 +11,10 @@ use crate::bank::parse::parse_source;
 pub(crate) const FORMAT_EXAMPLE: &str = r#"+++
 id = "firehose-parquet-athena-cost"
 task = "1.2"
-services = ["Kinesis Data Firehose", "S3", "Athena"]
+services = ["Data Firehose", "S3", "Athena"]
 difficulty = "medium"
 +++
-A retailer streams clickstream events as JSON through Amazon Kinesis Data Firehose into Amazon S3.
+A retailer streams clickstream events as JSON through Amazon Data Firehose into Amazon S3.
 Analysts query the data every day with Amazon Athena, and the query bill keeps growing. The team wants
 the **LOWEST query cost** with the **LEAST operational overhead**.
 
@@ -131,7 +131,7 @@ fn missing_required_key() {
     let lines = [
         ("id", "id = \"firehose-parquet-athena-cost\"\n"),
         ("task", "task = \"1.2\"\n"),
-        ("services", "services = [\"Kinesis Data Firehose\", \"S3\", \"Athena\"]\n"),
+        ("services", "services = [\"Data Firehose\", \"S3\", \"Athena\"]\n"),
         ("difficulty", "difficulty = \"medium\"\n"),
     ];
     for (key, line) in lines {
@@ -172,7 +172,7 @@ fn invalid_id_syntax() {
 
 #[test]
 fn services_must_be_a_list_of_strings() {
-    let found = check(&example_with("[\"Kinesis Data Firehose\", \"S3\", \"Athena\"]", "\"S3\""));
+    let found = check(&example_with("[\"Data Firehose\", \"S3\", \"Athena\"]", "\"S3\""));
     assert_eq!(found, ["q.md:4: services must be a list of strings, e.g. services = [\"S3\", \"Athena\"]"]);
     let found = check(&example_with("difficulty = \"medium\"\n", "difficulty = \"medium\"\nreferences = [1]\n"));
     let message = "references must be a list of strings, e.g. references = [\"https://docs.aws.amazon.com/...\"]";

@@ -92,10 +92,8 @@ fn the_header_must_open_the_file_and_be_closed() {
 
 #[test]
 fn a_toml_error_points_at_its_line_of_the_file() {
-    let found = problems(&example_with(
-        "services = [\"Data Firehose\", \"S3\", \"Athena\"]",
-        "services = [\"S3\" \"Athena\"]",
-    ));
+    let found =
+        problems(&example_with("services = [\"Data Firehose\", \"S3\", \"Athena\"]", "services = [\"S3\" \"Athena\"]"));
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("q.md:4: the header is not valid TOML: "), "{found:?}");
     let found = problems(&example_with("difficulty = \"medium\"", "task = \"1.3\""));

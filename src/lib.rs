@@ -8,6 +8,8 @@
 //!   ([`bank::sync`]) and the read model pages use ([`bank::store`]).
 //! - [`exam`]: timed mock exams: assembly by the blueprint's weights, the attempt and its server-held
 //!   deadline, answers, finishing and scoring, the sweeper. Its errors are [`exam::ExamError`].
+//! - [`drill`]: untimed practice with feedback at once, and spaced repetition (FSRS) fed by drills and
+//!   mocks alike.
 //! - [`report`]: the results of a finished attempt: domains, weak areas, the review with keys.
 //! - [`authoring`]: what instructors see of the bank.
 //! - [`accounts`]: sign-up, sign-in, roles, password hashing, sign-in throttling.
@@ -29,6 +31,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod drill;
 pub mod exam;
 pub mod format;
 pub mod report;

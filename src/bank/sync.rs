@@ -174,10 +174,10 @@ async fn version_for(
     let id = sqlx::query_scalar!(
         "insert into question_versions
            (exam_code, question_id, version, content_hash, task, domain, services, difficulty, multiple,
-            stem_md, stem_html, explanation_md, explanation_html, options, correct, source_path)
+            stem_md, stem_html, explanation_md, explanation_html, options, correct, source_path, references_urls)
          values ($1, $2,
            coalesce((select max(version) from question_versions where exam_code = $1 and question_id = $2), 0) + 1,
-           $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          returning id",
         exam,
         q.id,
@@ -193,7 +193,8 @@ async fn version_for(
         markdown::render(&q.explanation),
         options,
         &correct,
-        q.path.display().to_string()
+        q.path.display().to_string(),
+        &q.references
     )
     .fetch_one(&mut **tx)
     .await?;

@@ -46,7 +46,8 @@ pub async fn finish(
 }
 
 /// Scores a locked, open attempt: each item right or wrong (multiple response only when exactly the
-/// correct set is chosen), totals per domain and task statement, then the scaled estimate.
+/// correct set is chosen), totals per domain and task statement, then the scaled estimate; and records
+/// each question in the candidate's spaced-repetition memory.
 pub(super) async fn finish_locked(
     tx: &mut Transaction<'_, Postgres>,
     attempt_id: Uuid,
@@ -69,7 +70,9 @@ pub(super) async fn finish_locked(
     .execute(&mut **tx)
     .await?;
     score_items(tx, attempt_id).await?;
-    record_scaled_score(tx, attempt_id, blueprint).await
+    record_scaled_score(tx, attempt_id, blueprint).await?;
+    // Every question of the mock is a review for spaced repetition: misses come back in drills.
+    crate::drill::memory::record_attempt(tx, attempt_id).await
 }
 
 /// Marks each item right or wrong and totals them per domain and task statement.

@@ -1,6 +1,6 @@
 //! Finishes attempts whose candidate never came back: every `every`, each open attempt past its
-//! deadline plus the answer grace is scored as of the deadline. Also prunes old sign-in failures and
-//! expired sessions.
+//! deadline plus the answer grace is scored as of the deadline. Also closes drills left for a day,
+//! prunes old sign-in failures and deletes expired sessions.
 
 use std::time::Duration;
 
@@ -21,6 +21,11 @@ pub async fn run(pool: PgPool, every: Duration, grace: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(finished = n, "sweeper finished overdue attempts"),
             Err(e) => tracing::warn!(error = %e, "sweeper failed; will retry"),
+        }
+        match crate::drill::store::close_stale(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "sweeper closed drills left for a day"),
+            Err(e) => tracing::warn!(error = %e, "closing stale drills failed"),
         }
         if let Err(e) = crate::accounts::throttle::prune(&pool).await {
             tracing::warn!(error = %e, "pruning sign-in failures failed");

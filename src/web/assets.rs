@@ -1,4 +1,4 @@
-//! The stylesheet and the exam script, compiled into the binary so the app runs from anywhere (a
+//! The stylesheet and the exam and drill scripts, compiled into the binary so the app runs from anywhere (a
 //! container, another directory) without a path to find them.
 
 use axum::extract::Path;
@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 const FILES: &[(&str, &str, &str)] = &[
     ("style.css", "text/css; charset=utf-8", include_str!("../../assets/style.css")),
     ("exam.js", "text/javascript; charset=utf-8", include_str!("../../assets/exam.js")),
+    ("drill.js", "text/javascript; charset=utf-8", include_str!("../../assets/drill.js")),
 ];
 
 pub async fn serve(Path(name): Path<String>) -> Response {

@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use crate::accounts::CreateError;
+use crate::drill::DrillError;
 use crate::exam::ExamError;
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +121,18 @@ impl From<ExamError> for AppError {
             ExamError::InvalidAnswer(msg) => AppError::Unprocessable(msg),
             e @ (ExamError::Finished | ExamError::Late | ExamError::TooSmall(_)) => AppError::Conflict(e.to_string()),
             ExamError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<DrillError> for AppError {
+    fn from(e: DrillError) -> Self {
+        match e {
+            DrillError::NotFound => AppError::NotFound,
+            DrillError::InvalidAnswer(msg) => AppError::Unprocessable(msg),
+            e @ DrillError::Empty => AppError::Unprocessable(e.to_string()),
+            e @ DrillError::Finished => AppError::Conflict(e.to_string()),
+            DrillError::Db(e) => e.into(),
         }
     }
 }

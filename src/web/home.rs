@@ -1,5 +1,5 @@
 //! `/`: the landing page for visitors, and the candidate's dashboard, which gathers what each feature
-//! offers (the exams to start, past and running attempts).
+//! offers (the exams to start, past and running attempts, questions due for review, past drills).
 
 use askama::Template;
 use axum::Router;
@@ -10,6 +10,7 @@ use axum::routing::get;
 use super::error::AppResult;
 use super::{AppState, Ctx, render};
 use crate::bank::store::{ExamSummary, exams};
+use crate::drill::store::{self as drills, Drill};
 use crate::exam::attempt::{self, AttemptRow};
 use crate::format;
 
@@ -23,9 +24,18 @@ struct Dashboard<'a> {
     ctx: &'a Ctx,
     exams: Vec<ExamSummary>,
     attempts: Vec<AttemptRow>,
+    drills: Vec<Drill>,
+    /// Questions due for review, per exam code.
+    due: Vec<(String, i64)>,
 }
 
 impl Dashboard<'_> {
+    fn drill_started(&self, d: &Drill) -> String {
+        format::date_time(d.started_at)
+    }
+    fn drill_percent(&self, d: &Drill) -> i64 {
+        format::percent(d.right, d.answered)
+    }
     fn started(&self, a: &AttemptRow) -> String {
         format::date_time(a.started_at)
     }
@@ -46,5 +56,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     };
     let exams = exams(&state.pool).await?;
     let attempts = attempt::list_for_user(&state.pool, user.id).await?;
-    Ok(render(&Dashboard { ctx: &ctx, exams, attempts })?.into_response())
+    let drills = drills::list_for_user(&state.pool, user.id).await?;
+    let due = drills::due_counts(&state.pool, user.id).await?;
+    Ok(render(&Dashboard { ctx: &ctx, exams, attempts, drills, due })?.into_response())
 }

@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .merge(home::router())
         .merge(crate::accounts::routes::router())
         .merge(crate::exam::routes::router())
+        .merge(crate::drill::routes::router())
         .merge(crate::report::routes::router())
         .merge(crate::authoring::routes::router())
         .layer(axum::middleware::from_fn(csrf::verify))

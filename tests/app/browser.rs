@@ -198,3 +198,55 @@ async fn a_lost_connection_is_shown_and_the_answer_is_retried_until_saved() {
     c.close().await.ok();
     result
 }
+
+#[tokio::test]
+async fn a_drill_of_five_questions_taken_with_the_keyboard_alone() {
+    let app = spawn_app().await;
+    let (c, _driver) = browser().await;
+    let result = async {
+        let base = app.url("");
+        c.goto(&format!("{base}/signup")).await.unwrap();
+        c.find(Locator::Id("email")).await.unwrap().send_keys(&unique_email()).await.unwrap();
+        c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "h1", "Your dashboard").await;
+        c.goto(&format!("{base}/drill")).await.unwrap();
+        // Choose "one task statement", 2.1, ten questions: the setup form, then start.
+        c.find(Locator::Css("input[name=kind][value=tasks]")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("input[name=task][value='2.1']")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("input[name=size][value='10']")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Id("start-drill")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#question-heading", "Question 1").await;
+        for n in 1..=5 {
+            wait_for_text(&c, "#question-heading", &format!("Question {n}")).await;
+            let body = c.find(Locator::Css("body")).await.unwrap();
+            let multiple = c.find(Locator::Css("input[name=choice][type=checkbox]")).await.is_ok();
+            let check = c.find(Locator::Id("check")).await.unwrap();
+            assert!(check.attr("disabled").await.unwrap().is_some(), "Check is disabled before a choice");
+            body.send_keys("1").await.unwrap();
+            if multiple {
+                assert!(check.attr("disabled").await.unwrap().is_some(), "one of TWO is not enough");
+                body.send_keys("2").await.unwrap();
+            }
+            assert!(is_checked(&c, "#choice-0").await);
+            body.send_keys("g").await.unwrap();
+            assert!(is_checked(&c, "#confidence-guess").await);
+            body.send_keys("\u{E007}").await.unwrap(); // Enter
+            wait_for_text(&c, "#feedback-heading", "orrect").await;
+            let body = c.find(Locator::Css("body")).await.unwrap();
+            assert!(text_of(&c, "#feedback").await.contains("Your answer"));
+            assert!(text_of(&c, "#explanation").await.contains("Explanation"));
+            body.send_keys("n").await.unwrap();
+        }
+        wait_for_text(&c, "#question-heading", "Question 6").await;
+        let answered: i64 =
+            sqlx::query_scalar("select count(*) from drill_items where chosen is not null and confidence = 'guess'")
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        assert_eq!(answered, 5);
+    }
+    .await;
+    c.close().await.ok();
+    result
+}

@@ -5,6 +5,7 @@ mod accounts;
 mod bank_sync;
 mod browser;
 mod cli;
+mod drill;
 mod embedded;
 mod exam;
 mod fixtures;

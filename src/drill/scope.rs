@@ -156,12 +156,8 @@ pub fn matches(scope: &Scope, c: &Candidate, now: OffsetDateTime, weakest: &[Str
     }
 }
 
-/// One question of the drill: the version and the order its options are shown in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pick {
-    pub version_id: i64,
-    pub option_order: Vec<i32>,
-}
+/// One question of the drill: the version and the order its options are shown in (as in a mock).
+pub use crate::exam::assemble::Pick;
 
 /// Chooses and orders the drill's questions (see the module comment) and shuffles each one's options.
 pub fn choose(

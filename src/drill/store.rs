@@ -16,6 +16,7 @@ use super::schedule::{self, Confidence};
 use super::scope::{self, Candidate, Scope, Size};
 use crate::bank::Blueprint;
 use crate::exam::answers::to_file_indexes;
+use crate::exam::assemble::PickColumns;
 
 /// Every live question of the exam with what the candidate's memory says of it (for counts and choice).
 pub async fn candidates(
@@ -127,17 +128,15 @@ pub async fn start(
     )
     .execute(&mut *tx)
     .await?;
-    let positions: Vec<i32> = (1..=picks.len() as i32).collect();
-    let versions: Vec<i64> = picks.iter().map(|p| p.version_id).collect();
-    let orders: Vec<String> = picks.iter().map(|p| serde_json::to_string(&p.option_order).expect("ints")).collect();
+    let columns = PickColumns::of(&picks);
     sqlx::query!(
         "insert into drill_items (drill_id, position, question_version_id, option_order)
          select $1, p, v, array(select jsonb_array_elements_text(o::jsonb)::int)
          from unnest($2::int[], $3::bigint[], $4::text[]) as t(p, v, o)",
         id,
-        &positions,
-        &versions,
-        &orders
+        &columns.positions,
+        &columns.versions,
+        &columns.orders
     )
     .execute(&mut *tx)
     .await?;
@@ -169,7 +168,8 @@ impl Drill {
 
 /// The drill, if it belongs to `user_id`.
 pub async fn load(pool: &PgPool, id: Uuid, user_id: Uuid) -> Result<Drill, DrillError> {
-    let r = sqlx::query!(
+    sqlx::query_as!(
+        Drill,
         r#"select d.id, d.exam_code, d.title, d.scope_kind, d.scope_value, d.question_count, d.current_position,
                   d.started_at, d.finished_at, d.finish_reason,
                   (select count(*) from drill_items i where i.drill_id = d.id and i.chosen is not null) as "answered!",
@@ -180,21 +180,7 @@ pub async fn load(pool: &PgPool, id: Uuid, user_id: Uuid) -> Result<Drill, Drill
     )
     .fetch_optional(pool)
     .await?
-    .ok_or(DrillError::NotFound)?;
-    Ok(Drill {
-        id: r.id,
-        exam_code: r.exam_code,
-        title: r.title,
-        scope_kind: r.scope_kind,
-        scope_value: r.scope_value,
-        question_count: r.question_count,
-        current_position: r.current_position,
-        started_at: r.started_at,
-        finished_at: r.finished_at,
-        finish_reason: r.finish_reason,
-        answered: r.answered,
-        right: r.right,
-    })
+    .ok_or(DrillError::NotFound)
 }
 
 /// One drill question as shown: before its answer is checked, only the stem and the option texts;
@@ -394,7 +380,8 @@ pub async fn close_stale(pool: &PgPool) -> sqlx::Result<u64> {
 
 /// The candidate's drills, newest first (for the dashboard).
 pub async fn list_for_user(pool: &PgPool, user_id: Uuid) -> sqlx::Result<Vec<Drill>> {
-    let rows = sqlx::query!(
+    sqlx::query_as!(
+        Drill,
         r#"select d.id, d.exam_code, d.title, d.scope_kind, d.scope_value, d.question_count, d.current_position,
                   d.started_at, d.finished_at, d.finish_reason,
                   count(i.chosen) as "answered!", count(*) filter (where i.correct) as "right!"
@@ -403,24 +390,7 @@ pub async fn list_for_user(pool: &PgPool, user_id: Uuid) -> sqlx::Result<Vec<Dri
         user_id
     )
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Drill {
-            id: r.id,
-            exam_code: r.exam_code,
-            title: r.title,
-            scope_kind: r.scope_kind,
-            scope_value: r.scope_value,
-            question_count: r.question_count,
-            current_position: r.current_position,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-            finish_reason: r.finish_reason,
-            answered: r.answered,
-            right: r.right,
-        })
-        .collect())
+    .await
 }
 
 /// How many questions are due for review now, per exam.

@@ -24,12 +24,30 @@ pub struct Candidate {
     pub last_seen: Option<time::OffsetDateTime>,
 }
 
-/// One question of the assembled exam: the version and the order its options are shown in
+/// One question of an assembled exam or drill: the version and the order its options are shown in
 /// (`option_order[k]` = file index of the option shown k-th).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pick {
     pub version_id: i64,
     pub option_order: Vec<i32>,
+}
+
+/// Picks as the three columns a bulk insert of exam or drill items takes: positions from 1, version ids,
+/// and each option order as a JSON array (Postgres has no ragged arrays; SQL casts it back).
+pub struct PickColumns {
+    pub positions: Vec<i32>,
+    pub versions: Vec<i64>,
+    pub orders: Vec<String>,
+}
+
+impl PickColumns {
+    pub fn of(picks: &[Pick]) -> Self {
+        PickColumns {
+            positions: (1..=picks.len() as i32).collect(),
+            versions: picks.iter().map(|p| p.version_id).collect(),
+            orders: picks.iter().map(|p| serde_json::to_string(&p.option_order).expect("ints")).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -96,18 +96,15 @@ pub async fn start(pool: &PgPool, user_id: Uuid, blueprint: &Blueprint) -> Resul
         tx.rollback().await?;
         return open_attempt(pool, user_id, &blueprint.code).await?.ok_or(ExamError::NotFound);
     }
-    let positions: Vec<i32> = (1..=picks.len() as i32).collect();
-    let versions: Vec<i64> = picks.iter().map(|p| p.version_id).collect();
-    // Postgres has no ragged arrays: store each option order as a JSON array, cast back in SQL.
-    let orders: Vec<String> = picks.iter().map(|p| serde_json::to_string(&p.option_order).expect("ints")).collect();
+    let columns = assemble::PickColumns::of(&picks);
     sqlx::query!(
         "insert into attempt_items (attempt_id, position, question_version_id, option_order)
          select $1, p, v, array(select jsonb_array_elements_text(o::jsonb)::int)
          from unnest($2::int[], $3::bigint[], $4::text[]) as t(p, v, o)",
         id,
-        &positions,
-        &versions,
-        &orders
+        &columns.positions,
+        &columns.versions,
+        &columns.orders
     )
     .execute(&mut *tx)
     .await?;

@@ -246,3 +246,15 @@ async fn malformed_requests_get_the_friendly_error_page() {
     let res = app.get("/attempts/00000000-0000-0000-0000-000000000000/q/x").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_json_request_leaves_the_one_off_notice_for_the_next_page() {
+    let app = spawn_app().await;
+    assert_eq!(app.sign_up(&unique_email(), PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    // An autosave-like request (Accept: application/json) in between must not consume the notice.
+    let json = app.client.get(app.url("/")).header("accept", "application/json").send().await.unwrap();
+    assert!(!json.text().await.unwrap().contains("Welcome!"));
+    let page = app.text("/").await;
+    assert!(text_at(&page, ".notice").contains("Welcome! Your account is ready."), "the notice survived");
+    assert!(!app.text("/").await.contains("Welcome!"), "and shows once");
+}

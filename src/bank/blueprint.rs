@@ -18,6 +18,9 @@ struct BlueprintFile {
     name: String,
     question_count: Spanned<u32>,
     duration_minutes: u32,
+    unscored_questions: Option<Spanned<u32>>,
+    #[serde(default)]
+    extra_time_minutes: u32,
     score: ScoreFile,
     domains: Option<Spanned<Vec<DomainFile>>>,
 }
@@ -65,6 +68,11 @@ fn check(file: &BlueprintFile, line: &dyn Fn(std::ops::Range<usize>) -> usize) -
     let mut problems = Vec::new();
     if *file.question_count.get_ref() == 0 {
         problems.push((line(file.question_count.span()), "question_count must be at least 1".to_string()));
+    }
+    if let Some(unscored) = &file.unscored_questions
+        && *unscored.get_ref() >= *file.question_count.get_ref()
+    {
+        problems.push((line(unscored.span()), "unscored_questions must be fewer than question_count".to_string()));
     }
     let score = &file.score;
     let (min, max, pass) = (*score.min.get_ref(), score.max, *score.pass.get_ref());
@@ -133,6 +141,8 @@ fn into_blueprint(file: BlueprintFile) -> Blueprint {
         name: file.name,
         question_count: file.question_count.into_inner(),
         duration_minutes: file.duration_minutes,
+        unscored_questions: file.unscored_questions.map_or(0, Spanned::into_inner),
+        extra_time_minutes: file.extra_time_minutes,
         score: ScoreScale {
             min: file.score.min.into_inner(),
             max: file.score.max,

@@ -22,6 +22,8 @@ pub(crate) fn weighted(weights: &[u32], tasks_per_domain: usize, count: u32) -> 
         name: "Test exam".into(),
         question_count: count,
         duration_minutes: 180,
+        unscored_questions: 0,
+        extra_time_minutes: 0,
         score: ScoreScale { min: 100, max: 1000, pass: 750, cut_percent: 72 },
         domains: weights
             .iter()

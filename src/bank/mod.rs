@@ -49,6 +49,13 @@ pub struct Blueprint {
     /// How many questions one mock exam draws.
     pub question_count: u32,
     pub duration_minutes: u32,
+    /// How many of the questions the real exam leaves unscored (the candidate is not told which); a mock
+    /// scores them all, and the instructions page says so.
+    #[serde(default)]
+    pub unscored_questions: u32,
+    /// Extra minutes the real exam grants on request (e.g. to non-native English speakers); 0 offers none.
+    #[serde(default)]
+    pub extra_time_minutes: u32,
     pub score: ScoreScale,
     pub domains: Vec<Domain>,
 }

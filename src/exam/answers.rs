@@ -24,11 +24,26 @@ pub struct ItemView {
     pub flagged: bool,
     pub multiple: bool,
     pub correct_count: usize,
+    /// Bumped by every save; the page sends it back so a stale tab cannot overwrite a newer answer.
+    pub revision: i32,
+}
+
+impl ItemView {
+    /// A multiple-response answer with the wrong number of options (scored wrong).
+    pub fn is_incomplete(&self) -> bool {
+        is_incomplete(self.multiple, self.chosen.len(), self.correct_count)
+    }
+}
+
+/// Some options chosen, but not as many as a multiple-response question asks for. Saving such an
+/// answer is allowed (as in the real exam), but it cannot score, so the candidate is told.
+pub fn is_incomplete(multiple: bool, chosen: usize, needed: usize) -> bool {
+    multiple && chosen > 0 && chosen != needed
 }
 
 pub async fn item(pool: &PgPool, attempt_id: Uuid, position: i32) -> Result<ItemView, ExamError> {
     let r = sqlx::query!(
-        r#"select ai.position, ai.option_order, ai.chosen, ai.flagged, v.stem_html, v.multiple,
+        r#"select ai.position, ai.option_order, ai.chosen, ai.flagged, ai.revision, v.stem_html, v.multiple,
                   cardinality(v.correct) as "correct_count!",
                   array(select o->>'text_html' from jsonb_array_elements(v.options) o) as "texts!: Vec<String>"
            from attempt_items ai join question_versions v on v.id = ai.question_version_id
@@ -48,26 +63,60 @@ pub async fn item(pool: &PgPool, attempt_id: Uuid, position: i32) -> Result<Item
         flagged: r.flagged,
         multiple: r.multiple,
         correct_count: r.correct_count as usize,
+        revision: r.revision,
     })
 }
 
-/// Per position: answered? flagged? (for the progress bar and the review screen)
+/// Per position, for the progress bar and the review screen: answered (completely)? incomplete (a
+/// multiple-response answer with the wrong number of options)? flagged? and the stem's first words.
 #[derive(Debug, Clone)]
 pub struct ItemState {
     pub position: i32,
     pub answered: bool,
+    pub incomplete: bool,
     pub flagged: bool,
+    pub chosen: usize,
+    pub needed: usize,
+    pub first_words: String,
+}
+
+/// The first `n` words of a Markdown stem, without its markup (for the review screen).
+pub fn first_words(stem_md: &str, n: usize) -> String {
+    let plain: String = stem_md.chars().filter(|c| !matches!(c, '*' | '_' | '`' | '#' | '>' | '[' | ']')).collect();
+    let words: Vec<&str> = plain.split_whitespace().collect();
+    let mut out = words.iter().take(n).copied().collect::<Vec<_>>().join(" ");
+    if words.len() > n {
+        out.push('…');
+    }
+    out
 }
 
 pub async fn states(pool: &PgPool, attempt_id: Uuid) -> sqlx::Result<Vec<ItemState>> {
     let rows = sqlx::query!(
-        r#"select position, cardinality(chosen) > 0 as "answered!", flagged
-           from attempt_items where attempt_id = $1 order by position"#,
+        r#"select ai.position, cardinality(ai.chosen) as "chosen!", ai.flagged, v.multiple,
+                  cardinality(v.correct) as "needed!", left(v.stem_md, 300) as "stem!"
+           from attempt_items ai join question_versions v on v.id = ai.question_version_id
+           where ai.attempt_id = $1 order by ai.position"#,
         attempt_id
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| ItemState { position: r.position, answered: r.answered, flagged: r.flagged }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (chosen, needed) = (r.chosen as usize, r.needed as usize);
+            let incomplete = is_incomplete(r.multiple, chosen, needed);
+            ItemState {
+                position: r.position,
+                answered: chosen > 0 && !incomplete,
+                incomplete,
+                flagged: r.flagged,
+                chosen,
+                needed,
+                first_words: first_words(&r.stem, 12),
+            }
+        })
+        .collect())
 }
 
 /// Records that the candidate is now looking at `position`: the time since the last move is added
@@ -99,16 +148,19 @@ pub(super) async fn account_time(tx: &mut Transaction<'_, Postgres>, attempt_id:
     Ok(())
 }
 
-/// What the candidate sent for one question: the chosen options (shown positions, 0-based) and the flag.
+/// What the candidate sent for one question: the chosen options (shown positions, 0-based), the flag,
+/// and the revision of the item the page showed (`None`: overwrite whatever is stored).
 #[derive(Debug, Clone, Copy)]
 pub struct Answer<'a> {
     pub position: i32,
     pub chosen: &'a [usize],
     pub flagged: bool,
+    pub revision: Option<i32>,
 }
 
-/// Saves one question's answer. Refused when the attempt is finished, or when the deadline plus
-/// `grace` has passed (which finishes it).
+/// Saves one question's answer and returns the item's new revision. Refused when the attempt is
+/// finished, when the deadline plus `grace` has passed (which finishes it), or when the page's revision
+/// is older than the stored one (`Stale`: another tab saved in between; nothing is overwritten).
 pub async fn save(
     pool: &PgPool,
     attempt_id: Uuid,
@@ -116,8 +168,8 @@ pub async fn save(
     answer: Answer<'_>,
     grace: Duration,
     blueprint: &Blueprint,
-) -> Result<(), ExamError> {
-    let Answer { position, chosen: chosen_shown, flagged } = answer;
+) -> Result<i32, ExamError> {
+    let Answer { position, chosen: chosen_shown, flagged, revision } = answer;
     let mut tx = pool.begin().await?;
     let a = sqlx::query!(
         r#"select finished_at is not null as "finished!",
@@ -139,7 +191,7 @@ pub async fn save(
         return Err(ExamError::Late);
     }
     let item = sqlx::query!(
-        r#"select ai.option_order, v.multiple from attempt_items ai
+        r#"select ai.option_order, ai.revision, v.multiple from attempt_items ai
            join question_versions v on v.id = ai.question_version_id
            where ai.attempt_id = $1 and ai.position = $2"#,
         attempt_id,
@@ -149,19 +201,23 @@ pub async fn save(
     .await?
     .ok_or(ExamError::NotFound)?;
     let chosen = to_file_indexes(chosen_shown, &item.option_order, item.multiple).map_err(ExamError::InvalidAnswer)?;
-    sqlx::query!(
-        "update attempt_items set chosen = $3, flagged = $4,
+    if revision.is_some_and(|seen| seen != item.revision) {
+        return Err(ExamError::Stale);
+    }
+    let revision = sqlx::query_scalar!(
+        "update attempt_items set chosen = $3, flagged = $4, revision = revision + 1,
                 answered_at = case when chosen is distinct from $3 then now() else answered_at end
-         where attempt_id = $1 and position = $2",
+         where attempt_id = $1 and position = $2
+         returning revision",
         attempt_id,
         position,
         &chosen,
         flagged
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(revision)
 }
 
 /// Maps shown positions to file indexes, refusing anything a real form could not send.
@@ -190,6 +246,19 @@ mod tests {
         assert_eq!(to_file_indexes(&[0], &[2, 0, 3, 1], false), Ok(vec![2]));
         assert_eq!(to_file_indexes(&[3, 1], &[2, 0, 3, 1, 4], true), Ok(vec![0, 1]));
         assert_eq!(to_file_indexes(&[], &[2, 0, 3, 1], false), Ok(vec![]));
+    }
+
+    #[test]
+    fn incomplete_means_a_multiple_response_answer_of_the_wrong_size() {
+        use super::is_incomplete;
+        assert!(is_incomplete(true, 1, 2) && is_incomplete(true, 3, 2));
+        assert!(!is_incomplete(true, 2, 2) && !is_incomplete(true, 0, 2) && !is_incomplete(false, 1, 1));
+    }
+
+    #[test]
+    fn first_words_drop_markup() {
+        assert_eq!(super::first_words("A **retailer** streams `JSON` events", 3), "A retailer streams…");
+        assert_eq!(super::first_words("Short.", 12), "Short.");
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Attempt {
     pub raw_score: Option<i32>,
     pub scaled_score: Option<i32>,
     pub passed: Option<bool>,
+    /// Extra time granted at the start (already in the deadline).
+    pub extra_minutes: i32,
     /// Seconds left, computed by the database clock (0 when over).
     pub remaining_seconds: i64,
 }
@@ -48,11 +50,34 @@ pub async fn open_attempt(pool: &PgPool, user_id: Uuid, exam: &str) -> sqlx::Res
     .await
 }
 
-/// Starts a mock exam, or returns the one already in progress (one open attempt per exam).
-pub async fn start(pool: &PgPool, user_id: Uuid, blueprint: &Blueprint) -> Result<Uuid, ExamError> {
-    if let Some(id) = open_attempt(pool, user_id, &blueprint.code).await? {
-        return Ok(id);
+/// How a start went: a new attempt, or the one already in progress (one open attempt per exam).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Started {
+    New(Uuid),
+    Resumed(Uuid),
+}
+
+impl Started {
+    pub fn id(self) -> Uuid {
+        match self {
+            Started::New(id) | Started::Resumed(id) => id,
+        }
     }
+}
+
+/// Starts a mock exam with `extra_minutes` on top of the blueprint's duration (only the blueprint's
+/// `extra_time_minutes` or none), or returns the one already in progress.
+pub async fn start(
+    pool: &PgPool,
+    user_id: Uuid,
+    blueprint: &Blueprint,
+    extra_minutes: u32,
+) -> Result<Started, ExamError> {
+    if let Some(id) = open_attempt(pool, user_id, &blueprint.code).await? {
+        return Ok(Started::Resumed(id));
+    }
+    let extra_minutes =
+        if extra_minutes > 0 && extra_minutes == blueprint.extra_time_minutes { extra_minutes } else { 0 };
     let rows = sqlx::query!(
         r#"select v.id, q.task, jsonb_array_length(v.options) as "option_count!",
                   (select max(a.started_at) from attempt_items ai
@@ -80,21 +105,22 @@ pub async fn start(pool: &PgPool, user_id: Uuid, blueprint: &Blueprint) -> Resul
     let id = Uuid::new_v4();
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query!(
-        "insert into attempts (id, user_id, exam_code, deadline, question_count)
-         values ($1, $2, $3, now() + make_interval(mins => $4), $5)
+        "insert into attempts (id, user_id, exam_code, deadline, question_count, extra_minutes)
+         values ($1, $2, $3, now() + make_interval(mins => $4::int + $6::int), $5, $6)
          on conflict (user_id, exam_code) where finished_at is null do nothing",
         id,
         user_id,
         blueprint.code,
         blueprint.duration_minutes as i32,
-        picks.len() as i32
+        picks.len() as i32,
+        extra_minutes as i32
     )
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
         // Another tab started one at the same moment: use that one.
         tx.rollback().await?;
-        return open_attempt(pool, user_id, &blueprint.code).await?.ok_or(ExamError::NotFound);
+        return open_attempt(pool, user_id, &blueprint.code).await?.map(Started::Resumed).ok_or(ExamError::NotFound);
     }
     let columns = assemble::PickColumns::of(&picks);
     sqlx::query!(
@@ -109,14 +135,14 @@ pub async fn start(pool: &PgPool, user_id: Uuid, blueprint: &Blueprint) -> Resul
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Started::New(id))
 }
 
 /// The attempt, if it belongs to `user_id`; otherwise `NotFound`.
 pub async fn load(pool: &PgPool, id: Uuid, user_id: Uuid) -> Result<Attempt, ExamError> {
     let r = sqlx::query!(
         r#"select id, exam_code, started_at, deadline, finished_at, finish_reason, current_position,
-                  question_count, raw_score, scaled_score, passed,
+                  question_count, raw_score, scaled_score, passed, extra_minutes,
                   greatest(0, ceil(extract(epoch from deadline - now())))::bigint as "remaining!"
            from attempts where id = $1 and user_id = $2"#,
         id,
@@ -137,6 +163,7 @@ pub async fn load(pool: &PgPool, id: Uuid, user_id: Uuid) -> Result<Attempt, Exa
         raw_score: r.raw_score,
         scaled_score: r.scaled_score,
         passed: r.passed,
+        extra_minutes: r.extra_minutes,
         remaining_seconds: r.remaining,
     })
 }

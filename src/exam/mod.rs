@@ -37,6 +37,12 @@ pub enum ExamError {
     /// An answer no real form could send (an option outside the question, two for a single answer).
     #[error("{0}")]
     InvalidAnswer(String),
+    /// The page showed an older revision of the answer than the one stored (another tab saved since).
+    #[error(
+        "This answer was changed in another tab or window since this page was loaded. \
+         The newer answer is shown; choose again to change it."
+    )]
+    Stale,
     #[error(transparent)]
     TooSmall(#[from] TooSmall),
     #[error("database error: {0}")]

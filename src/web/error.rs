@@ -119,7 +119,9 @@ impl From<ExamError> for AppError {
         match e {
             ExamError::NotFound => AppError::NotFound,
             ExamError::InvalidAnswer(msg) => AppError::Unprocessable(msg),
-            e @ (ExamError::Finished | ExamError::Late | ExamError::TooSmall(_)) => AppError::Conflict(e.to_string()),
+            e @ (ExamError::Finished | ExamError::Late | ExamError::TooSmall(_) | ExamError::Stale) => {
+                AppError::Conflict(e.to_string())
+            }
             ExamError::Db(e) => e.into(),
         }
     }

@@ -107,7 +107,9 @@ async fn sign_up_and_start_a_mock(c: &Client, base: &str) {
     c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for_text(c, "h1", "Your dashboard").await;
-    c.find(Locator::Css("form[action='/exams/MLS-C01/start'] button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("start-MLS-C01")).await.unwrap().click().await.unwrap();
+    wait_for_text(c, "h1", "Before you start").await;
+    c.find(Locator::Id("start-exam")).await.unwrap().click().await.unwrap();
     wait_for_text(c, "#question-heading", "Question 1 of 65").await;
 }
 
@@ -181,7 +183,7 @@ async fn a_lost_connection_is_shown_and_the_answer_is_retried_until_saved() {
         // The server goes away; the candidate answers anyway and is told it is not saved yet.
         server.stop();
         c.find(Locator::Css("label[for=choice-0]")).await.unwrap().click().await.unwrap();
-        wait_for_text(&c, "#save-state", "Not saved: connection problem. Retrying").await;
+        wait_for_text(&c, "#save-state", "Not saved yet: connection problem").await;
         let chosen: Vec<i32> =
             sqlx::query_scalar("select chosen from attempt_items where position = 1").fetch_one(&pool).await.unwrap();
         assert!(chosen.is_empty());

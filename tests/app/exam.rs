@@ -59,7 +59,9 @@ async fn a_mock_from_start_to_results() {
     let keys = keys(&app, attempt).await;
     for (i, key) in keys.iter().enumerate().take(60) {
         let n = i + 1;
-        let choice: Vec<usize> = if n <= 50 { key.clone() } else { vec![(0..4).find(|c| !key.contains(c)).unwrap()] };
+        // A wrong answer with as many options as the key (fewer or more would be "incomplete").
+        let wrong = || (0..4).filter(|c| !key.contains(c)).take(key.len()).collect();
+        let choice: Vec<usize> = if n <= 50 { key.clone() } else { wrong() };
         let res = answer(&app, attempt, n, &choice).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "answer {n}");
     }
@@ -76,7 +78,8 @@ async fn a_mock_from_start_to_results() {
     app.post_raw(&format!("/attempts/{attempt}/q/3"), &fields).await;
 
     let review = app.text(&format!("/attempts/{attempt}/review")).await;
-    assert!(review.contains("60 answered, 5 unanswered, 2 flagged"), "review screen counts");
+    let counts = text_at(&review, "#review-summary");
+    assert!(counts.contains("60 answered, 0 incomplete, 5 unanswered, 2 flagged"), "review screen counts: {counts}");
     let confirm = app.text(&format!("/attempts/{attempt}/submit")).await;
     let summary = text_at(&confirm, "main");
     assert!(summary.contains("5 unanswered") && summary.contains("2 flagged"), "{summary}");

@@ -100,6 +100,41 @@ async fn is_checked(c: &Client, css: &str) -> bool {
     c.find(Locator::Css(css)).await.unwrap().prop("checked").await.unwrap().as_deref() == Some("true")
 }
 
+/// Whether the question on screen is multiple response (its options are checkboxes).
+async fn is_multiple(c: &Client) -> bool {
+    c.find(Locator::Css("input[name=choice][type=checkbox]")).await.is_ok()
+}
+
+/// Runs axe-core (vendored in tests/assets) on the page and fails on any serious or critical violation
+/// of WCAG 2.1 A/AA rules.
+async fn assert_accessible(c: &Client, page: &str) {
+    static AXE: &str = include_str!("../assets/axe.min.js");
+    c.execute(AXE, vec![]).await.expect("inject axe-core");
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+                 .then(r => done(r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+                   .map(v => v.id + " (" + v.impact + "): " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "))))
+                 .catch(e => done(["axe failed: " + e]));"#,
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    let violations: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+    assert!(violations.is_empty(), "accessibility violations on the {page} page:\n{}", violations.join("\n"));
+}
+
+/// Nothing wider than the window (no sideways scrolling of the whole page).
+async fn assert_no_overflow(c: &Client, page: &str) {
+    let widths = c
+        .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+        .await
+        .expect("measure the page");
+    let (content, window): (i64, i64) = serde_json::from_value(widths).unwrap();
+    assert!(content <= window, "the {page} page is {content} px wide in a {window} px window");
+}
+
 /// Signs up through the form and starts a mock; leaves the browser on question 1.
 async fn sign_up_and_start_a_mock(c: &Client, base: &str) {
     c.goto(&format!("{base}/signup")).await.unwrap();
@@ -120,8 +155,13 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
     let result = async {
         sign_up_and_start_a_mock(&c, &app.url("")).await;
 
-        // Answer by clicking: the script saves at once.
+        assert_accessible(&c, "question").await;
+        // Answer by clicking: the script saves at once (two options for a "Select TWO" question).
+        let multiple = is_multiple(&c).await;
         c.find(Locator::Css("label[for=choice-1]")).await.unwrap().click().await.unwrap();
+        if multiple {
+            c.find(Locator::Css("label[for=choice-2]")).await.unwrap().click().await.unwrap();
+        }
         wait_for_text(&c, "#save-state", "Answer saved.").await;
         wait_for_text(&c, "#answered-count", "1").await;
 
@@ -129,6 +169,9 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
         c.find(Locator::Css("body")).await.unwrap().send_keys("n").await.unwrap();
         wait_for_text(&c, "#question-heading", "Question 2 of 65").await;
         c.find(Locator::Css("body")).await.unwrap().send_keys("3").await.unwrap();
+        if is_multiple(&c).await {
+            c.find(Locator::Css("body")).await.unwrap().send_keys("4").await.unwrap();
+        }
         wait_for_text(&c, "#save-state", "Answer saved.").await;
         c.find(Locator::Css("body")).await.unwrap().send_keys("f").await.unwrap();
         wait_for_text(&c, "#flagged-count", "1").await;
@@ -156,6 +199,7 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
         c.find(Locator::Id("review")).await.unwrap().click().await.unwrap();
         wait_for_text(&c, "h1", "Review your answers").await;
         assert!(text_of(&c, "#review-grid").await.contains("Flagged"));
+        assert_accessible(&c, "review").await;
         c.find(Locator::Css("a[href$='/submit']")).await.unwrap().click().await.unwrap();
         wait_for_text(&c, "main", "63").await; // unanswered count on the confirmation page
         c.find(Locator::Id("confirm-submit")).await.unwrap().click().await.unwrap();
@@ -163,6 +207,10 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
         let score = text_of(&c, "#scaled-score").await;
         assert!(score.contains("/ 1000"), "{score}");
         assert!(text_of(&c, "#domain-table").await.contains("Data Engineering"));
+        assert_accessible(&c, "results").await;
+        c.goto(&app.url("/")).await.unwrap();
+        wait_for_text(&c, "h1", "Your dashboard").await;
+        assert_accessible(&c, "dashboard").await;
     }
     .await;
     c.close().await.ok();
@@ -213,12 +261,15 @@ async fn a_drill_of_five_questions_taken_with_the_keyboard_alone() {
         c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
         wait_for_text(&c, "h1", "Your dashboard").await;
         c.goto(&format!("{base}/drill")).await.unwrap();
+        wait_for_text(&c, "h1", "Drill").await;
+        assert_accessible(&c, "drill setup").await;
         // Choose "one task statement", 2.1, ten questions: the setup form, then start.
         c.find(Locator::Css("input[name=kind][value=tasks]")).await.unwrap().click().await.unwrap();
         c.find(Locator::Css("input[name=task][value='2.1']")).await.unwrap().click().await.unwrap();
         c.find(Locator::Css("input[name=size][value='10']")).await.unwrap().click().await.unwrap();
         c.find(Locator::Id("start-drill")).await.unwrap().click().await.unwrap();
         wait_for_text(&c, "#question-heading", "Question 1").await;
+        assert_accessible(&c, "drill question").await;
         for n in 1..=5 {
             wait_for_text(&c, "#question-heading", &format!("Question {n}")).await;
             let body = c.find(Locator::Css("body")).await.unwrap();
@@ -235,6 +286,9 @@ async fn a_drill_of_five_questions_taken_with_the_keyboard_alone() {
             assert!(is_checked(&c, "#confidence-guess").await);
             body.send_keys("\u{E007}").await.unwrap(); // Enter
             wait_for_text(&c, "#feedback-heading", "orrect").await;
+            if n == 1 {
+                assert_accessible(&c, "drill feedback").await;
+            }
             let body = c.find(Locator::Css("body")).await.unwrap();
             assert!(text_of(&c, "#feedback").await.contains("Your answer"));
             assert!(text_of(&c, "#explanation").await.contains("Explanation"));
@@ -247,6 +301,175 @@ async fn a_drill_of_five_questions_taken_with_the_keyboard_alone() {
                 .await
                 .unwrap();
         assert_eq!(answered, 5);
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
+/// The position of the first multiple-response and the first single-answer question of an attempt.
+async fn first_positions(pool: &sqlx::PgPool) -> (i32, i32) {
+    let multi: i32 = sqlx::query_scalar(
+        "select min(ai.position) from attempt_items ai join question_versions v on v.id = ai.question_version_id
+         where v.multiple",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let single: i32 = sqlx::query_scalar(
+        "select min(ai.position) from attempt_items ai join question_versions v on v.id = ai.question_version_id
+         where not v.multiple",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (multi, single)
+}
+
+#[tokio::test]
+async fn incomplete_answers_arrow_keys_shortcuts_and_tab_order_in_a_real_browser() {
+    let app = spawn_app().await;
+    let (c, _driver) = browser().await;
+    let result = async {
+        sign_up_and_start_a_mock(&c, &app.url("")).await;
+        let attempt: uuid::Uuid = sqlx::query_scalar("select id from attempts").fetch_one(&app.pool).await.unwrap();
+        let (multi, single) = first_positions(&app.pool).await;
+
+        // Tab order: the answers come before Sign out.
+        let order = c
+            .execute(
+                r#"const all = Array.from(document.querySelectorAll("a[href], button, input, select, textarea"))
+                     .filter(e => !e.disabled && e.offsetParent !== null && e.type !== "hidden");
+                   const signOut = all.findIndex(e => e.textContent.trim() === "Sign out");
+                   const answer = all.findIndex(e => e.name === "choice");
+                   return [answer, signOut];"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (answer, sign_out): (i64, i64) = serde_json::from_value(order).unwrap();
+        assert!(answer >= 0 && sign_out > answer, "answers ({answer}) come before Sign out ({sign_out})");
+
+        // Multiple response: one of TWO is saved but flagged as incomplete, here and on the review screen.
+        c.goto(&app.url(&format!("/attempts/{attempt}/q/{multi}"))).await.unwrap();
+        wait_for_text(&c, "#question-heading", &format!("Question {multi} of 65")).await;
+        c.find(Locator::Css("label[for=choice-0]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#incomplete", "You chose 1; this question needs TWO").await;
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        wait_for_text(&c, "#incomplete-count", "1").await;
+        c.find(Locator::Css("label[for=choice-1]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        assert!(
+            c.find(Locator::Id("incomplete")).await.unwrap().attr("hidden").await.unwrap().is_some(),
+            "TWO of TWO is complete"
+        );
+        c.find(Locator::Css("label[for=choice-2]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#incomplete", "You chose 3; this question needs TWO").await;
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        c.goto(&app.url(&format!("/attempts/{attempt}/review?show=incomplete"))).await.unwrap();
+        wait_for_text(&c, "#review-grid", "Incomplete (3 of TWO)").await;
+        c.goto(&app.url(&format!("/attempts/{attempt}/submit"))).await.unwrap();
+        wait_for_text(&c, "#incomplete-warning", "1 incomplete").await;
+
+        // Arrow keys move between the options of a question; they do not change the question.
+        c.goto(&app.url(&format!("/attempts/{attempt}/q/{single}"))).await.unwrap();
+        wait_for_text(&c, "#question-heading", &format!("Question {single} of 65")).await;
+        c.find(Locator::Css("label[for=choice-0]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        c.find(Locator::Id("choice-0")).await.unwrap().send_keys("\u{E015}").await.unwrap(); // ArrowDown
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        assert!(is_checked(&c, "#choice-1").await, "the arrow key moved to the next option");
+        c.find(Locator::Id("choice-1")).await.unwrap().send_keys("\u{E014}").await.unwrap(); // ArrowRight
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(text_of(&c, "#question-heading").await.contains(&format!("Question {single} of 65")), "still here");
+
+        // Single-key shortcuts can be turned off, and stay off.
+        c.find(Locator::Id("shortcuts-toggle")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("body")).await.unwrap().send_keys("4").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!is_checked(&c, "#choice-3").await, "shortcut ignored when turned off");
+        c.refresh().await.unwrap();
+        wait_for_text(&c, "#question-heading", &format!("Question {single} of 65")).await;
+        assert!(!is_checked(&c, "#shortcuts-toggle").await, "the setting is remembered");
+    }
+    .await;
+    c.close().await.ok();
+    result
+}
+
+#[tokio::test]
+async fn a_stale_tab_and_an_ended_session_lose_no_answer() {
+    let app = spawn_app().await;
+    let (c, _driver) = browser().await;
+    let result = async {
+        sign_up_and_start_a_mock(&c, &app.url("")).await;
+        let attempt: uuid::Uuid = sqlx::query_scalar("select id from attempts").fetch_one(&app.pool).await.unwrap();
+        let (_, single) = first_positions(&app.pool).await;
+        let url = app.url(&format!("/attempts/{attempt}/q/{single}"));
+        c.goto(&url).await.unwrap();
+        wait_for_text(&c, "#question-heading", &format!("Question {single} of 65")).await;
+        let first = c.window().await.unwrap();
+
+        // A second tab answers B; the first tab, still showing the old page, then answers C.
+        let second = c.new_window(true).await.unwrap();
+        c.switch_to_window(second.handle).await.unwrap();
+        c.goto(&url).await.unwrap();
+        wait_for_text(&c, "#question-heading", &format!("Question {single} of 65")).await;
+        c.find(Locator::Css("label[for=choice-1]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        c.close_window().await.unwrap();
+        c.switch_to_window(first).await.unwrap();
+        c.find(Locator::Css("label[for=choice-2]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#save-state", "changed in another tab").await;
+        assert!(is_checked(&c, "#choice-1").await, "the newer answer is shown");
+        assert!(!is_checked(&c, "#choice-2").await);
+        let chosen: Vec<i32> = sqlx::query_scalar("select chosen from attempt_items where position = $1")
+            .bind(single)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let order: Vec<i32> = sqlx::query_scalar("select option_order from attempt_items where position = $1")
+            .bind(single)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(chosen, vec![order[1]], "the stale tab did not overwrite the newer answer");
+
+        // The session ends mid-exam (idle limit, signed out elsewhere): the next answer is kept, and
+        // saved after signing in again.
+        let email: String = sqlx::query_scalar("select email from users").fetch_one(&app.pool).await.unwrap();
+        sqlx::query("delete from tower_sessions.session").execute(&app.pool).await.unwrap();
+        c.find(Locator::Css("label[for=choice-3]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#save-state", "You are signed out").await;
+        c.find(Locator::Css("#save-state a")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "h1", "Sign in").await;
+        c.find(Locator::Id("email")).await.unwrap().send_keys(&email).await.unwrap();
+        c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "#question-heading", &format!("Question {single} of 65")).await;
+        wait_for_text(&c, "#save-state", "Answer saved.").await;
+        let chosen: Vec<i32> = sqlx::query_scalar("select chosen from attempt_items where position = $1")
+            .bind(single)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(chosen, vec![order[3]], "the answer chosen while signed out was saved after signing in");
+
+        // The instructions page offers to resume the running exam instead of starting another.
+        c.goto(&app.url("/exams/MLS-C01/start")).await.unwrap();
+        wait_for_text(&c, "#resume-card", "in progress").await;
+
+        // Phone width: nothing wider than the screen on the question, review and results pages.
+        c.set_window_size(390, 844).await.unwrap();
+        for path in [format!("/attempts/{attempt}/q/{single}"), format!("/attempts/{attempt}/review")] {
+            c.goto(&app.url(&path)).await.unwrap();
+            wait_for_text(&c, "h1", "").await;
+            assert_no_overflow(&c, &path).await;
+        }
+        c.goto(&app.url(&format!("/attempts/{attempt}/submit"))).await.unwrap();
+        c.find(Locator::Id("confirm-submit")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "h1", "Your result").await;
+        assert_no_overflow(&c, "results").await;
     }
     .await;
     c.close().await.ok();

@@ -386,3 +386,72 @@ async fn later_mocks_prefer_questions_not_seen_before() {
     .unwrap();
     assert_eq!(overlap, 0, "the bank has 300+ questions, so the second mock repeats none");
 }
+
+#[tokio::test]
+async fn the_instructions_come_first_and_extra_time_is_granted_and_shown() {
+    let app = spawn_app().await;
+    app.sign_up(&unique_email(), PASSWORD).await;
+    let rules = app.text("/exams/MLS-C01/start").await;
+    let text = text_at(&rules, "#rules");
+    assert!(text.contains("65 questions in 3 h") && text.contains("scores 50 of the 65"), "{text}");
+    assert!(text_at(&rules, "#start-form").contains("30 minutes extra time"));
+    let n: i64 = sqlx::query_scalar("select count(*) from attempts").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 0, "reading the instructions starts no clock");
+
+    let res = app.post("/exams/MLS-C01/start", &[("extra_time", "on")]).await;
+    let attempt: Uuid = location(&res).trim_start_matches("/attempts/").parse().unwrap();
+    let minutes: f64 = sqlx::query_scalar(
+        "select (extract(epoch from deadline - started_at) / 60)::float8 from attempts where id = $1",
+    )
+    .bind(attempt)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!((minutes - 210.0).abs() < 0.1, "180 + 30 minutes, got {minutes}");
+    let again = app.text("/exams/MLS-C01/start").await;
+    assert!(text_at(&again, "#resume-card").contains("in progress"), "a running exam is resumed, not restarted");
+    let res = app.post("/exams/MLS-C01/start", &[]).await;
+    assert_eq!(location(&res), format!("/attempts/{attempt}"));
+    assert!(text_at(&app.text("/").await, ".notice").contains("resumed"));
+    app.post(&format!("/attempts/{attempt}/submit"), &[]).await;
+    let results = app.text(&format!("/attempts/{attempt}/results")).await;
+    assert!(text_at(&results, "#extra-time-note").contains("30 minutes extra time"));
+}
+
+#[tokio::test]
+async fn a_save_from_a_stale_page_is_refused_and_shows_the_newer_answer() {
+    let app = spawn_app().await;
+    let attempt = start_mock(&app).await;
+    let page = app.text(&format!("/attempts/{attempt}/q/1")).await;
+    let seen = attr_at(&page, "#revision", "value").expect("the page carries its revision");
+    let post = |choice: &'static str, revision: String| {
+        let app = &app;
+        async move {
+            app.post(
+                &format!("/attempts/{attempt}/q/1"),
+                &[("choice", choice), ("revision", revision.as_str()), ("go", "stay")],
+            )
+            .await
+        }
+    };
+    assert_eq!(post("0", seen.clone()).await.status(), StatusCode::SEE_OTHER, "first tab saves");
+    let stale = post("1", seen.clone()).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT, "second tab, same old revision");
+    let body = stale.text().await.unwrap();
+    assert!(text_at(&body, "#answer-error").contains("changed in another tab"));
+    assert!(attr_at(&body, "#choice-0", "checked").is_some(), "the newer answer is shown");
+    let token = app.csrf().await;
+    let json = app
+        .client
+        .post(app.url(&format!("/attempts/{attempt}/q/1")))
+        .header("accept", "application/json")
+        .form(&[("choice", "1"), ("revision", seen.as_str()), ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), StatusCode::CONFLICT);
+    let body: serde_json::Value = json.json().await.unwrap();
+    assert_eq!((body["stale"].as_bool(), body["chosen"][0].as_i64()), (Some(true), Some(0)));
+    let fresh = body["revision"].as_i64().unwrap().to_string();
+    assert_eq!(post("1", fresh).await.status(), StatusCode::SEE_OTHER, "with the current revision it saves");
+}

@@ -89,7 +89,8 @@
   var current = function () {
     var chosen = [];
     form.querySelectorAll('input[name="choice"]:checked').forEach(function (i) { chosen.push(i.value); });
-    return { choices: chosen, flagged: document.getElementById("flagged").checked, revision: revisionEl.value };
+    // "live": chosen on this page; it is sent with the latest revision this page has confirmed.
+    return { choices: chosen, flagged: document.getElementById("flagged").checked, revision: revisionEl.value, live: true };
   };
   var params = function (v) {
     var p = new URLSearchParams();
@@ -130,6 +131,8 @@
     if (inFlight) return;
     var v = pending; pending = null;
     if (!v) { if (afterSave) { var go = afterSave; afterSave = null; go(); } return; }
+    // Saves go one at a time: a choice made while the previous save was in flight takes its revision.
+    if (v.live) v.revision = revisionEl.value;
     inFlight = true;
     show("Saving…");
     post(position, v).then(function (r) {
@@ -220,6 +223,7 @@
     if (!v) { store.drop(p); return; }
     if (p === position) {
       apply(v.choices.map(function (c) { return parseInt(c, 10); }), v.flagged);
+      v.live = false; // sent with the revision it was chosen against, so a newer answer is not overwritten
       pending = v;
       show("Saving the answer you chose before the connection was lost…");
       send();

@@ -128,11 +128,18 @@ async fn assert_accessible(c: &Client, page: &str) {
 /// Nothing wider than the window (no sideways scrolling of the whole page).
 async fn assert_no_overflow(c: &Client, page: &str) {
     let widths = c
-        .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+        .execute(
+            r#"const w = window.innerWidth;
+               const wide = Array.from(document.querySelectorAll("body *"))
+                 .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest(".table-wrap"))
+                 .slice(0, 3).map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").trim().slice(0, 60));
+               return [document.documentElement.scrollWidth, w, wide];"#,
+            vec![],
+        )
         .await
         .expect("measure the page");
-    let (content, window): (i64, i64) = serde_json::from_value(widths).unwrap();
-    assert!(content <= window, "the {page} page is {content} px wide in a {window} px window");
+    let (content, window, wide): (i64, i64, Vec<String>) = serde_json::from_value(widths).unwrap();
+    assert!(content <= window, "the {page} page is {content} px wide in a {window} px window: {wide:?}");
 }
 
 /// Signs up through the form and starts a mock; leaves the browser on question 1.

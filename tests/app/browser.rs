@@ -163,6 +163,7 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
         sign_up_and_start_a_mock(&c, &app.url("")).await;
 
         assert_accessible(&c, "question").await;
+        assert_no_overflow(&c, "question (1200 px)").await;
         // Answer by clicking: the script saves at once (two options for a "Select TWO" question).
         let multiple = is_multiple(&c).await;
         c.find(Locator::Css("label[for=choice-1]")).await.unwrap().click().await.unwrap();
@@ -207,6 +208,7 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
         wait_for_text(&c, "h1", "Review your answers").await;
         assert!(text_of(&c, "#review-grid").await.contains("Flagged"));
         assert_accessible(&c, "review").await;
+        assert_no_overflow(&c, "review (1200 px)").await;
         c.find(Locator::Css("a[href$='/submit']")).await.unwrap().click().await.unwrap();
         wait_for_text(&c, "main", "63").await; // unanswered count on the confirmation page
         c.find(Locator::Id("confirm-submit")).await.unwrap().click().await.unwrap();
@@ -215,6 +217,7 @@ async fn a_candidate_takes_a_mock_exam_in_a_real_browser() {
         assert!(score.contains("/ 1000"), "{score}");
         assert!(text_of(&c, "#domain-table").await.contains("Data Engineering"));
         assert_accessible(&c, "results").await;
+        assert_no_overflow(&c, "results (1200 px)").await;
         c.goto(&app.url("/")).await.unwrap();
         wait_for_text(&c, "h1", "Your dashboard").await;
         assert_accessible(&c, "dashboard").await;
@@ -473,6 +476,11 @@ async fn a_stale_tab_and_an_ended_session_lose_no_answer() {
             wait_for_text(&c, "h1", "").await;
             assert_no_overflow(&c, &path).await;
         }
+        // The review screen of 65 questions stays compact on a phone (it was 2,865 px long).
+        let height: i64 =
+            serde_json::from_value(c.execute("return document.documentElement.scrollHeight;", vec![]).await.unwrap())
+                .unwrap();
+        assert!(height < 2000, "the review screen is {height} px long at 390 px wide");
         c.goto(&app.url(&format!("/attempts/{attempt}/submit"))).await.unwrap();
         c.find(Locator::Id("confirm-submit")).await.unwrap().click().await.unwrap();
         wait_for_text(&c, "h1", "Your result").await;

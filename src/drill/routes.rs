@@ -326,7 +326,7 @@ fn parse_check_form(body: &[u8], position: i32) -> Result<Check, String> {
     let mut confidence = Confidence::Unsure;
     for (k, v) in pairs {
         match k.as_str() {
-            "choice" => chosen.push(v.parse().map_err(|_| "That option is not part of this question.")?),
+            "choice" => chosen.push(crate::exam::answers::parse_choice(&v)?),
             "confidence" => confidence = Confidence::parse(&v).ok_or("Choose Sure, Unsure or Guess.")?,
             _ => {}
         }

@@ -220,6 +220,11 @@ pub async fn save(
     Ok(revision)
 }
 
+/// One `choice` field of an answer form: a shown position (0-based). Mocks and drills read it alike.
+pub fn parse_choice(value: &str) -> Result<usize, &'static str> {
+    value.parse().map_err(|_| "That option is not part of this question.")
+}
+
 /// Maps shown positions to file indexes, refusing anything a real form could not send.
 pub fn to_file_indexes(shown: &[usize], option_order: &[i32], multiple: bool) -> Result<Vec<i32>, String> {
     if !multiple && shown.len() > 1 {

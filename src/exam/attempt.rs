@@ -65,19 +65,18 @@ impl Started {
     }
 }
 
-/// Starts a mock exam with `extra_minutes` on top of the blueprint's duration (only the blueprint's
-/// `extra_time_minutes` or none), or returns the one already in progress.
+/// Starts a mock exam, with the blueprint's `extra_time_minutes` on top of its duration when the candidate
+/// asked for `extra_time`, or returns the one already in progress.
 pub async fn start(
     pool: &PgPool,
     user_id: Uuid,
     blueprint: &Blueprint,
-    extra_minutes: u32,
+    extra_time: bool,
 ) -> Result<Started, ExamError> {
     if let Some(id) = open_attempt(pool, user_id, &blueprint.code).await? {
         return Ok(Started::Resumed(id));
     }
-    let extra_minutes =
-        if extra_minutes > 0 && extra_minutes == blueprint.extra_time_minutes { extra_minutes } else { 0 };
+    let extra_minutes = if extra_time { blueprint.extra_time_minutes } else { 0 };
     let rows = sqlx::query!(
         r#"select v.id, q.task, jsonb_array_length(v.options) as "option_count!",
                   (select max(a.started_at) from attempt_items ai

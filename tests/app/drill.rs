@@ -20,6 +20,15 @@ async fn start_drill(v: &Visitor, fields: &[(&str, &str)]) -> Uuid {
     location(&res).trim_start_matches("/drills/").parse().expect("redirect to the drill")
 }
 
+/// How many questions the drill drew.
+async fn drill_size(app: &TestApp, drill: Uuid) -> i32 {
+    sqlx::query_scalar("select question_count from drills where id = $1")
+        .bind(drill)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
 struct Stored {
     multiple: bool,
     key_shown: Vec<usize>,
@@ -77,11 +86,7 @@ async fn a_task_statement_drill_from_start_to_end_shows_keys_only_after_each_che
     let drill = start_drill(&app, &[("kind", "tasks"), ("task", "1.2"), ("size", "10")]).await;
     assert_eq!(location(&app.get(&format!("/drills/{drill}")).await), format!("/drills/{drill}/q/1"));
 
-    let count: i32 = sqlx::query_scalar("select question_count from drills where id = $1")
-        .bind(drill)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count = drill_size(&app, drill).await;
     assert_eq!(count, 10);
     let tasks: Vec<String> = sqlx::query_scalar(
         "select v.task from drill_items di join question_versions v on v.id = di.question_version_id where drill_id = $1",
@@ -219,11 +224,7 @@ async fn missed_mock_questions_are_due_and_a_sure_right_answer_comes_back_later(
     assert!(text_at(&results, "#task-table").contains("Drill this task"));
 
     let drill = start_drill(&app, &[("kind", "attempt"), ("attempt", &attempt), ("size", "all")]).await;
-    let count: i32 = sqlx::query_scalar("select question_count from drills where id = $1")
-        .bind(drill)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let count = drill_size(&app, drill).await;
     assert_eq!(count, 65, "every missed question of the mock");
     let s = stored(&app, drill, 1).await;
     assert_eq!(check(&app, drill, 1, &s.key_shown, "sure").await.status(), StatusCode::SEE_OTHER);
@@ -255,11 +256,7 @@ async fn missed_mock_questions_are_due_and_a_sure_right_answer_comes_back_later(
     .unwrap();
     assert!(text_at(&app.text("/").await, "#due-MLS-C01").contains("65 questions due"));
     let due_drill = start_drill(&app, &[("kind", "due"), ("size", "10")]).await;
-    let due_count: i32 = sqlx::query_scalar("select question_count from drills where id = $1")
-        .bind(due_drill)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let due_count = drill_size(&app, due_drill).await;
     assert_eq!(due_count, 10);
 }
 

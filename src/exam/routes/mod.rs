@@ -88,8 +88,7 @@ async fn start(
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     let bp = state.blueprint(&code).await?;
-    let extra = if form.extra_time.is_some() { bp.extra_time_minutes } else { 0 };
-    let started = attempt::start(&state.pool, user.id, &bp, extra).await?;
+    let started = attempt::start(&state.pool, user.id, &bp, form.extra_time.is_some()).await?;
     if let Started::Resumed(_) = started {
         ctx.flash("You already had this exam in progress, so it was resumed; its clock kept running.").await?;
     }

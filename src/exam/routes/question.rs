@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::{Progress, live_attempt, progress};
 use crate::accounts::User;
 use crate::bank::Blueprint;
+use crate::bank::store::stored_blueprint;
 use crate::exam::ExamError;
 use crate::exam::answers::{self, ItemView};
 use crate::exam::attempt::{self, Attempt};
@@ -113,7 +114,7 @@ fn parse_answer_form(body: &[u8]) -> Result<AnswerForm, String> {
     let mut form = AnswerForm::default();
     for (k, v) in pairs {
         match k.as_str() {
-            "choice" => form.choices.push(v.parse().map_err(|_| "That option is not part of this question.")?),
+            "choice" => form.choices.push(answers::parse_choice(&v)?),
             "flagged" => form.flagged = v == "on" || v == "true",
             "revision" => form.revision = Some(v.parse().map_err(|_| "The form could not be read.")?),
             "go" => form.go = Some(v),
@@ -196,7 +197,7 @@ async fn save_answer(
     form: &AnswerForm,
 ) -> Result<(Attempt, i32), ExamError> {
     let attempt = attempt::load(&state.pool, id, user.id).await?;
-    let bp = state.blueprint(&attempt.exam_code).await.map_err(|_| ExamError::NotFound)?;
+    let bp = stored_blueprint(&state.pool, &attempt.exam_code).await?.ok_or(ExamError::NotFound)?;
     if n < 1 || n > attempt.question_count {
         return Err(ExamError::NotFound);
     }

@@ -119,7 +119,8 @@ async fn user(command: UserCommand, db: DatabaseArgs) -> anyhow::Result<ExitCode
             eprintln!("Password for {} (one line on standard input):", email.as_str());
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
-            let password = NewPassword::parse(line.trim_end_matches(['\r', '\n'])).map_err(anyhow::Error::msg)?;
+            let password =
+                NewPassword::parse(line.trim_end_matches(['\r', '\n']), email.as_str()).map_err(anyhow::Error::msg)?;
             let role = Role::parse(&role).expect("clap checked the role");
             match accounts::create(&database.pool, &email, &password, role).await {
                 Ok(user) => {

@@ -25,9 +25,20 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` (set this when the app is served over HTTPS).
     #[arg(long, env = "MOCKEXAM_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
-    /// Take the client address from X-Forwarded-For (only behind a proxy you trust).
-    #[arg(long, env = "MOCKEXAM_TRUST_FORWARDED_FOR", default_value_t = false)]
-    pub trust_forwarded_for: bool,
+    /// How many reverse proxies you run in front of the app. With N > 0 the client address is the N-th
+    /// entry from the right of X-Forwarded-For (the one your outermost proxy appended); the entries to
+    /// its left were written by the client and are ignored. 0 (the default) ignores the header.
+    #[arg(long, env = "MOCKEXAM_TRUSTED_PROXIES", default_value_t = 0)]
+    pub trusted_proxies: usize,
+    /// Database connections the app may open (default: four per core, at least 8).
+    #[arg(long, env = "MOCKEXAM_POOL_SIZE")]
+    pub pool_size: Option<u32>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (off unless given; keep it private).
+    #[arg(long, env = "MOCKEXAM_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Most client connections served at once; further ones wait in the listen queue.
+    #[arg(long, env = "MOCKEXAM_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
 }
 
 /// Everything the running app needs to know, gathered once at start-up.
@@ -36,7 +47,14 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub bank_dir: PathBuf,
     pub secure_cookies: bool,
-    pub trust_forwarded_for: bool,
+    pub trusted_proxies: usize,
+    pub metrics_bind: Option<SocketAddr>,
+    pub pool_size: u32,
+    pub max_connections: usize,
+    /// A client connection that has not sent a complete request head within this time is closed.
+    pub header_timeout: Duration,
+    /// Accounts one client address may create per sign-up window (see `accounts::throttle`).
+    pub sign_ups_per_address: i64,
     /// How late an answer may arrive after the deadline and still count; the sweeper waits as long.
     pub answer_grace: Duration,
     /// How often the server finishes attempts whose deadline has passed.
@@ -49,7 +67,12 @@ impl Settings {
             bind: args.bind,
             bank_dir: args.bank.clone(),
             secure_cookies: args.secure_cookies,
-            trust_forwarded_for: args.trust_forwarded_for,
+            trusted_proxies: args.trusted_proxies,
+            metrics_bind: args.metrics_bind,
+            pool_size: args.pool_size.unwrap_or_else(crate::db::default_pool_size),
+            max_connections: args.max_connections,
+            header_timeout: Duration::from_secs(10),
+            sign_ups_per_address: crate::accounts::throttle::MAX_SIGN_UPS,
             answer_grace: crate::exam::ANSWER_GRACE,
             sweep_every: Duration::from_secs(30),
         }
@@ -61,7 +84,13 @@ impl Settings {
             bind: "127.0.0.1:0".parse().expect("valid address"),
             bank_dir,
             secure_cookies: false,
-            trust_forwarded_for: false,
+            trusted_proxies: 0,
+            metrics_bind: None,
+            pool_size: crate::db::default_pool_size(),
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(10),
+            // Tests sign up many accounts from one address; the throttle's own test lowers this.
+            sign_ups_per_address: 10_000,
             answer_grace: crate::exam::ANSWER_GRACE,
             sweep_every: Duration::from_secs(1),
         }

@@ -6,6 +6,8 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let cli = mockexam::cli::Cli::parse();
     mockexam::telemetry::init();
+    mockexam::accounts::password::limit_allocator_caching();
+    mockexam::web::raise_open_file_limit();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     match runtime.block_on(mockexam::cli::run(cli)) {
         Ok(code) => code,

@@ -14,7 +14,7 @@ pub async fn serve(settings: Settings, db: DatabaseArgs) -> anyhow::Result<ExitC
         eprintln!("error: the question bank has errors; fix them (see above) and start again");
         return Ok(ExitCode::FAILURE);
     };
-    let database = Database::open(db.database_url.as_deref(), &db.data_dir).await?;
+    let database = Database::open_sized(db.database_url.as_deref(), &db.data_dir, settings.pool_size).await?;
     let result = run(settings, &database, &bank).await;
     database.close().await;
     result.map(|_| ExitCode::SUCCESS)
@@ -24,11 +24,23 @@ async fn run(settings: Settings, database: &Database, bank: &crate::bank::Bank) 
     let report = crate::bank::sync::sync(&database.pool, bank).await?;
     tracing::info!(%report, "question bank synced");
     let (sweep_every, grace) = (settings.sweep_every, settings.answer_grace);
+    let metrics = match settings.metrics_bind {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!("metrics on http://{addr}/metrics");
+            let app = crate::web::metrics::router(database.pool.clone());
+            Some(tokio::spawn(async move { axum::serve(listener, app).await }))
+        }
+        None => None,
+    };
     let app = Application::build(settings, database.pool.clone()).await?;
     tracing::info!("listening on http://{}", app.addr());
     let sweeper = tokio::spawn(crate::exam::sweeper::run(database.pool.clone(), sweep_every, grace));
     app.run_until(shutdown_signal()).await?;
     sweeper.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     tracing::info!("shutting down");
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Sign up, sign in, sign out. Handlers stay thin: parse the form, call the domain, render or redirect.
+//! Sign up, sign in, sign out (here or everywhere), change password. Handlers stay thin: parse the
+//! form, call the domain, render or redirect.
 
 use askama::Template;
 use axum::Router;
@@ -8,16 +9,28 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{CreateError, Email, NewPassword, Role, throttle};
+use super::{AccountError, Email, NewPassword, Role, throttle};
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
-use crate::web::{AppState, Ctx, render};
+use crate::web::{AppState, Ctx, CurrentUser, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/signup", get(signup_page).post(signup))
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", post(signout))
+        .route("/signout/everywhere", post(signout_everywhere))
+        .route("/account", get(account_page))
+        .route("/account/password", post(change_password))
+}
+
+#[derive(Template)]
+#[template(path = "accounts/account.html")]
+struct AccountPage<'a> {
+    ctx: &'a Ctx,
+    email: &'a str,
+    error: Option<String>,
+    min_password: usize,
 }
 
 #[derive(Template)]
@@ -59,18 +72,29 @@ async fn signup_page(ctx: Ctx) -> AppResult<Response> {
         .into_response())
 }
 
-async fn signup(State(state): State<AppState>, ctx: Ctx, Form(form): Form<Credentials>) -> AppResult<Response> {
-    let parsed = Email::parse(&form.email).and_then(|e| NewPassword::parse(&form.password).map(|p| (e, p)));
+async fn signup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> AppResult<Response> {
+    let parsed = Email::parse(&form.email).and_then(|e| NewPassword::parse(&form.password, e.as_str()).map(|p| (e, p)));
     let failure = match parsed {
-        Ok((email, password)) => match super::create(&state.pool, &email, &password, Role::Student).await {
-            Ok(user) => {
-                ctx.session.sign_in(user.id).await?;
-                ctx.flash("Welcome! Your account is ready.").await?;
-                return remember_device(&state, user.id, Redirect::to("/").into_response()).await;
+        Ok((email, password)) => {
+            if let Err(wait) = throttle::begin_sign_up(&state.pool, ctx.ip, state.settings.sign_ups_per_address).await?
+            {
+                return Err(AppError::TooManyRequests { retry_after: wait });
             }
-            Err(e @ CreateError::DuplicateEmail) => e.to_string(),
-            Err(e) => return Err(e.into()),
-        },
+            match super::create(&state.pool, &email, &password, Role::Student).await {
+                Ok(user) => {
+                    sign_in(&state, &ctx, user.id).await?;
+                    ctx.flash("Welcome! Your account is ready.").await?;
+                    return remember_device(&state, &headers, user.id, Redirect::to("/").into_response()).await;
+                }
+                Err(e @ AccountError::DuplicateEmail) => e.to_string(),
+                Err(e) => return Err(e.into()),
+            }
+        }
         Err(message) => message,
     };
     let page =
@@ -96,22 +120,38 @@ async fn signin(
     let next = safe_next(form.next.as_deref());
     let device = cookie(&headers, throttle::DEVICE_COOKIE);
     let known = throttle::is_known_device(&state.pool, &email, device.as_deref()).await?;
-    if throttle::is_throttled(&state.pool, &email, ctx.ip, known).await? {
-        return Err(AppError::TooManyRequests);
-    }
+    let attempt = match throttle::begin(&state.pool, &email, ctx.ip, known).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => return Err(AppError::TooManyRequests { retry_after: wait }),
+    };
+    // The attempt stays on record as a failure unless the password is right.
     let Some(user) = super::authenticate(&state.pool, &email, &form.password).await? else {
-        throttle::record_failure(&state.pool, &email, ctx.ip).await?;
         let page = SignInPage { ctx: &ctx, email: &form.email, next, error: Some("Wrong email or password.".into()) };
         return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
     };
-    ctx.session.sign_in(user.id).await?;
-    remember_device(&state, user.id, Redirect::to(next).into_response()).await
+    throttle::succeeded(&state.pool, attempt).await?;
+    sign_in(&state, &ctx, user.id).await?;
+    remember_device(&state, &headers, user.id, Redirect::to(next).into_response()).await
+}
+
+/// A new login row for the user, kept by the session.
+async fn sign_in(state: &AppState, ctx: &Ctx, user_id: uuid::Uuid) -> AppResult<()> {
+    let login = super::open_login(&state.pool, user_id).await?;
+    Ok(ctx.session.sign_in(login).await?)
 }
 
 /// Marks this browser as one the account's owner uses, so a sign-in flood by someone else does not
 /// lock it out (see `throttle`).
-async fn remember_device(state: &AppState, user_id: uuid::Uuid, mut res: Response) -> AppResult<Response> {
-    let token = throttle::remember_device(&state.pool, user_id).await?;
+async fn remember_device(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: uuid::Uuid,
+    mut res: Response,
+) -> AppResult<Response> {
+    let existing = cookie(headers, throttle::DEVICE_COOKIE);
+    let Some(token) = throttle::remember_device(&state.pool, user_id, existing.as_deref()).await? else {
+        return Ok(res);
+    };
     let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{}={token}; Path=/signin; Max-Age=31536000; HttpOnly; SameSite=Strict{secure}",
@@ -121,15 +161,82 @@ async fn remember_device(state: &AppState, user_id: uuid::Uuid, mut res: Respons
     Ok(res)
 }
 
-async fn signout(ctx: Ctx) -> AppResult<Response> {
+/// Signs this session out on the server (its login is revoked, so a request still in flight that
+/// writes the session back cannot undo it), then forgets the session.
+async fn signout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    if let Some(login) = ctx.session.login_id().await? {
+        super::revoke_login(&state.pool, login).await?;
+    }
     ctx.session.sign_out().await?;
     Ok(Redirect::to("/").into_response())
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect to another host).
+/// Ends every session of this account, this one included.
+async fn signout_everywhere(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ctx: Ctx,
+) -> AppResult<Response> {
+    super::revoke_other_logins(&state.pool, user.id, None).await?;
+    ctx.session.sign_out().await?;
+    Ok(Redirect::to("/signin").into_response())
+}
+
+async fn account_page(CurrentUser(user): CurrentUser, ctx: Ctx) -> AppResult<Response> {
+    let page = AccountPage { ctx: &ctx, email: &user.email, error: None, min_password: super::MIN_PASSWORD_CHARS };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// A new password, after the current one; every other session of the account is signed out.
+async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ctx: Ctx,
+    Form(form): Form<PasswordChange>,
+) -> AppResult<Response> {
+    let login = ctx.session.login_id().await?.ok_or_else(|| AppError::SignInRequired { next: "/account".into() })?;
+    let failure = match NewPassword::parse(&form.new, &user.email) {
+        Ok(new) => match super::change_password(&state.pool, &user, &form.current, &new, login).await {
+            Ok(ended) => {
+                let others = match ended {
+                    0 => String::new(),
+                    1 => " One other session was signed out.".into(),
+                    n => format!(" {n} other sessions were signed out."),
+                };
+                ctx.flash(format!("Your password has been changed.{others}")).await?;
+                return Ok(Redirect::to("/account").into_response());
+            }
+            Err(e @ AccountError::WrongPassword) => e.to_string(),
+            Err(e) => return Err(e.into()),
+        },
+        Err(message) => message,
+    };
+    let page =
+        AccountPage { ctx: &ctx, email: &user.email, error: Some(failure), min_password: super::MIN_PASSWORD_CHARS };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// Only a path on this site is followed after sign-in: it starts with one `/` (not `//` or `/\`, which
+/// browsers read as another host) and holds only printable ASCII without spaces or backslashes,
+/// because browsers drop tabs and newlines from URLs (`/<TAB>/evil.example` becomes
+/// `//evil.example`) and a CR or LF cannot go into a header at all.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+                && !n.to_ascii_lowercase().starts_with("/%2f")
+                && !n.to_ascii_lowercase().starts_with("/%5c") =>
+        {
+            n
+        }
         _ => "/",
     }
 }
@@ -156,6 +263,12 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/x\r\nSet-Cookie: a=b")), "/");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/");
+        assert_eq!(safe_next(Some("/%2F%2Fevil.example")), "/");
+        assert_eq!(safe_next(Some("/exams/MLS-C01/start?x=1")), "/exams/MLS-C01/start?x=1");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod embedded;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -13,16 +14,23 @@ pub use embedded::EmbeddedPostgres;
 /// Name of the app's database inside the embedded cluster.
 pub const EMBEDDED_DATABASE: &str = "mockexam";
 
-/// An open pool, plus the embedded server behind it when there is one (dropping it stops the server).
+/// An open pool, plus the embedded server behind it when there is one, watched and restarted if it
+/// dies (dropping it stops the server).
 pub struct Database {
     pub pool: PgPool,
-    pub embedded: Option<EmbeddedPostgres>,
+    embedded: Option<Arc<Mutex<EmbeddedPostgres>>>,
+    supervisor: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Database {
     /// Connects to `database_url`, or starts the embedded cluster in `data_dir` when there is none.
     /// Creates the database if missing and runs the migrations.
     pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
+        Self::open_sized(database_url, data_dir, default_pool_size()).await
+    }
+
+    /// As [`Database::open`], with a pool of `pool_size` connections.
+    pub async fn open_sized(database_url: Option<&str>, data_dir: &Path, pool_size: u32) -> anyhow::Result<Self> {
         let (url, embedded) = match database_url {
             Some(url) => (url.to_string(), None),
             None => {
@@ -32,24 +40,74 @@ impl Database {
             }
         };
         create_database_if_missing(&url).await?;
-        let pool = connect(&url).await?;
+        let pool = connect_sized(&url, pool_size).await?;
         migrate(&pool).await?;
-        Ok(Self { pool, embedded })
+        let embedded = embedded.map(|server| Arc::new(Mutex::new(server)));
+        let supervisor = embedded.clone().map(|server| tokio::spawn(embedded::supervise(server)));
+        Ok(Self { pool, embedded, supervisor })
     }
 
     /// Closes the pool, then stops the embedded server (if any) cleanly.
     pub async fn close(mut self) {
         self.pool.close().await;
-        if let Some(mut server) = self.embedded.take() {
-            let _ = tokio::task::spawn_blocking(move || server.stop()).await;
+        if let Some(supervisor) = self.supervisor.take() {
+            supervisor.abort();
+            let _ = supervisor.await;
+        }
+        if let Some(server) = self.embedded.take() {
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Ok(mut server) = server.lock() {
+                    server.stop();
+                }
+            })
+            .await;
         }
     }
 }
 
+/// How long a request waits for a free connection before it is answered 503 (never a hang).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Limits every app connection sets on itself, so that one slow or stuck transaction cannot hold a
+/// connection (and the rows it locked) for long: a statement gives up after 5 s, waiting for a row
+/// lock after 2 s, and a transaction left idle is ended by the server after 10 s.
+pub const SESSION_LIMITS: [(&str, &str); 3] =
+    [("statement_timeout", "5s"), ("lock_timeout", "2s"), ("idle_in_transaction_session_timeout", "10s")];
+
+/// The pool size when none is configured: a few connections per core, as PostgreSQL's own guidance
+/// suggests ((cores × 2) + a few), but at least 8.
+pub fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+    (cores * 4).max(8)
+}
+
 pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
+    connect_sized(url, default_pool_size()).await
+}
+
+pub async fn connect_sized(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse()?;
-    let options = options.log_statements(tracing::log::LevelFilter::Trace);
-    Ok(PgPoolOptions::new().max_connections(20).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?)
+    let options = options.log_statements(tracing::log::LevelFilter::Trace).options(SESSION_LIMITS);
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await?)
+}
+
+/// Errors that mean "busy or briefly unreachable, try again", not a bug: no free connection in time,
+/// the server gone or restarting, a statement or lock wait over its limit, a serialization failure.
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            // query_canceled (statement_timeout), lock_not_available (lock_timeout), deadlock,
+            // serialization failure, idle-in-transaction timeout, admin shutdown, cannot connect now
+            Some("57014" | "55P03" | "40P01" | "40001" | "25P03" | "57P01" | "57P03")
+        ),
+        _ => false,
+    }
 }
 
 /// Runs the app's migrations and the session store's.

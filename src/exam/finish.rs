@@ -59,9 +59,10 @@ pub(super) async fn finish_locked(
         Finish::Submitted => "submitted",
         Finish::Timeout => "timeout",
     };
-    // A submission never ends later than the deadline; a timeout ends exactly at it.
+    // A submission never ends later than the deadline; a timeout ends exactly at it, and so does a
+    // submission that arrives after the deadline (it is a timeout, whatever the button said).
     sqlx::query!(
-        "update attempts set finish_reason = $2,
+        "update attempts set finish_reason = case when $2 = 'submitted' and now() > deadline then 'timeout' else $2 end,
                 finished_at = case when $2 = 'timeout' then deadline else least(now(), deadline) end
          where id = $1",
         attempt_id,

@@ -37,13 +37,19 @@ pub async fn run(pool: PgPool, every: Duration, grace: Duration) {
     }
 }
 
-/// One pass; returns how many attempts it finished.
+/// One pass; returns how many attempts it finished. An attempt that fails to finish is logged and
+/// left for the next pass; it does not stop the others.
 pub async fn sweep(pool: &PgPool, grace: Duration) -> Result<usize, ExamError> {
     let mut finished = 0;
     for (id, exam) in finish::overdue(pool, grace).await? {
-        let Some(bp) = stored_blueprint(pool, &exam).await? else { continue };
-        if finish::finish(pool, id, None, Finish::Timeout, &bp).await? {
-            finished += 1;
+        let done = async {
+            let Some(bp) = stored_blueprint(pool, &exam).await? else { return Ok(false) };
+            finish::finish(pool, id, None, Finish::Timeout, &bp).await
+        };
+        match done.await {
+            Ok(true) => finished += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(attempt = %id, error = %e, "could not finish an overdue attempt; will retry"),
         }
     }
     Ok(finished)

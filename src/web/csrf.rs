@@ -1,12 +1,17 @@
 //! CSRF protection for every state-changing request.
 //!
-//! Each session carries a random token (kept by [`TypedSession`]). Pages put it in every form (`<input name="csrf">`) and in a
-//! `<meta name="csrf-token">` that scripts send back as the `X-CSRF-Token` header. Any request other
-//! than GET/HEAD/OPTIONS without the matching token is refused before it reaches a handler.
+//! A signed-in session carries a random token (kept by [`TypedSession`]). Pages put it in every form
+//! (`<input name="csrf">`) and in a `<meta name="csrf-token">` that scripts send back as the
+//! `X-CSRF-Token` header. Any request other than GET/HEAD/OPTIONS without the matching token is refused
+//! before it reaches a handler, and so is one whose `Origin` names another site.
+//!
+//! Anonymous visitors have no session (visiting a page writes nothing on the server). Their only forms,
+//! sign-in and sign-up, use a double-submit token instead: a random value in the `mockexam_csrf` cookie
+//! (HttpOnly, SameSite=Lax) that the form must repeat; another site can neither read the cookie nor set it.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
@@ -16,17 +21,52 @@ use super::session::TypedSession;
 
 pub const FORM_FIELD: &str = "csrf";
 pub const HEADER: &str = "x-csrf-token";
+pub const ANON_COOKIE: &str = "mockexam_csrf";
 
-pub async fn verify(req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
+/// The double-submit token of an anonymous visitor (from the cookie, or new for this response).
+#[derive(Clone)]
+pub struct AnonToken(pub String);
+
+pub async fn verify(mut req: Request, next: Next) -> Response {
+    let sent_cookie =
+        cookie(req.headers(), ANON_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+    let is_new = sent_cookie.is_none();
+    let token = sent_cookie.clone().unwrap_or_else(crate::secret::token);
+    req.extensions_mut().insert(AnonToken(token.clone()));
+    let mut res = if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        next.run(req).await
+    } else {
+        let json = super::page::wants_json(req.headers());
+        match check(req, sent_cookie.as_deref()).await {
+            Ok(req) => next.run(req).await,
+            Err(e) if json => JsonError::from(e).into_response(),
+            Err(e) => e.into_response(),
+        }
+    };
+    if is_new && let Ok(v) = HeaderValue::from_str(&format!("{ANON_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax")) {
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
-    let json = super::page::wants_json(req.headers());
-    match check(req).await {
-        Ok(req) => next.run(req).await,
-        Err(e) if json => JsonError::from(e).into_response(),
-        Err(e) => e.into_response(),
-    }
+    res
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A POST whose `Origin` is another site is refused (browsers send it on every cross-site POST);
+/// without the header (old clients, scripts) the token alone decides.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else { return false };
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    origin_host.eq_ignore_ascii_case(host)
 }
 
 /// Where to come back after signing in again, for a form posted from a session that has ended: the
@@ -36,19 +76,21 @@ fn page_of(path: &str) -> String {
     if comes_back { path.to_string() } else { "/".into() }
 }
 
-async fn check(req: Request) -> Result<Request, AppError> {
+async fn check(req: Request, anon_cookie: Option<&str>) -> Result<Request, AppError> {
+    if !same_origin(req.headers()) {
+        return Err(AppError::CsrfRejected);
+    }
     let Some(session) = req.extensions().get::<Session>().cloned() else {
         return Err(AppError::CsrfRejected);
     };
-    let Some(expected) = TypedSession::new(session).expected_csrf().await? else {
-        // This session never showed a form: it ended (idle too long, signed out elsewhere) or cookies
-        // were cleared. Nothing is changed; the visitor signs in again and comes back to the page, where
-        // the exam script resends an answer it kept. Sign-in and sign-up forms keep the plain refusal.
-        let path = req.uri().path();
-        if path == "/signin" || path == "/signup" {
-            return Err(AppError::CsrfRejected);
-        }
-        return Err(AppError::SignInRequired { next: page_of(path) });
+    let expected = match TypedSession::new(session).expected_csrf().await? {
+        Some(token) => token,
+        // Anonymous forms: the token must repeat the cookie the browser already had.
+        None if ANONYMOUS_FORMS.contains(&req.uri().path()) => anon_cookie.ok_or(AppError::CsrfRejected)?.to_string(),
+        // No session: it ended (idle too long, signed out elsewhere) or cookies were cleared. Nothing
+        // is changed; the visitor signs in again and comes back to the page, where the exam script
+        // resends an answer it kept.
+        None => return Err(AppError::SignInRequired { next: page_of(req.uri().path()) }),
     };
 
     if let Some(sent) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
@@ -76,6 +118,9 @@ async fn check(req: Request) -> Result<Request, AppError> {
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
+/// The forms a visitor can send before signing in.
+const ANONYMOUS_FORMS: [&str; 2] = ["/signin", "/signup"];
+
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
     pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
@@ -100,6 +145,19 @@ mod tests {
         assert_eq!(page_of("/attempts/1/q/5"), "/attempts/1/q/5");
         assert_eq!(page_of("/drills/1/q/2"), "/drills/1/q/2");
         assert_eq!(page_of("/signout"), "/");
+    }
+
+    #[test]
+    fn posts_from_another_origin_are_refused() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("exam.example:8080"));
+        assert!(same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://exam.example:8080"));
+        assert!(same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert!(!same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h));
     }
 
     #[test]

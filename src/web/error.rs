@@ -1,6 +1,6 @@
 //! The web's one error type. Every handler returns `AppResult<_>`; `IntoResponse` renders a friendly
 //! page with the right status and never shows internals (those go to the log). Domain errors
-//! (`ExamError`, `CreateError`, ...) are owned by their modules and mapped here, at the edge, by `From`.
+//! (`ExamError`, `AccountError`, ...) are owned by their modules and mapped here, at the edge, by `From`.
 //!
 //! Two things that are not failures travel the same way, so handlers can use `?` throughout:
 //! [`AppError::Redirect`] (e.g. a finished attempt's question page sends the candidate to the results)
@@ -8,11 +8,11 @@
 
 use askama::Template;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use crate::accounts::CreateError;
+use crate::accounts::AccountError;
 use crate::drill::DrillError;
 use crate::exam::ExamError;
 
@@ -38,15 +38,27 @@ pub enum AppError {
     Conflict(String),
     #[error("the request is too large")]
     TooLarge,
-    #[error("too many attempts; wait a minute and try again")]
-    TooManyRequests,
+    #[error("this address takes a form (application/x-www-form-urlencoded) and nothing else; nothing was changed")]
+    UnsupportedMediaType,
+    #[error("too many attempts; please wait {retry_after} seconds and try again")]
+    TooManyRequests { retry_after: u32 },
     #[error("this form has expired or did not come from this site; go back, reload the page and try again")]
     CsrfRejected,
+    /// The server is too busy or its database is briefly out of reach: nothing was changed, and the
+    /// client may try again after `RETRY_AFTER_SECONDS` (503 with `Retry-After`).
+    #[error("the server is busy right now; nothing was changed. Please try again in a few seconds")]
+    Unavailable,
+    /// The request took too long and was given up (503, not 408, so browsers do not resend a POST).
+    #[error("this took too long and was stopped; nothing more will happen. Please try again")]
+    TimedOut,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// What a 503 tells the client to wait before trying again.
+pub const RETRY_AFTER_SECONDS: u32 = 2;
 
 impl AppError {
     /// A redirect to `path` (303 See Other, so a POST is followed by a GET).
@@ -62,8 +74,10 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable | AppError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +87,15 @@ impl AppError {
         match self {
             AppError::Internal(_) => "Something went wrong on our side. It has been logged; please try again.".into(),
             other => other.to_string(),
+        }
+    }
+
+    /// Seconds a 503 or 429 asks the client to wait.
+    fn retry_after(&self) -> Option<u32> {
+        match self {
+            AppError::TooManyRequests { retry_after } => Some(*retry_after),
+            AppError::Unavailable | AppError::TimedOut => Some(RETRY_AFTER_SECONDS),
+            _ => None,
         }
     }
 
@@ -98,6 +121,11 @@ impl AppError {
 // and is logged as one. Lookups that may miss return `Option` and say `NotFound` themselves.
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        if crate::db::is_transient(&e) {
+            tracing::warn!(error = %e, "database busy or unreachable; answering 503");
+            super::metrics::count_unavailable();
+            return AppError::Unavailable;
+        }
         AppError::Internal(e.into())
     }
 }
@@ -139,11 +167,14 @@ impl From<DrillError> for AppError {
     }
 }
 
-impl From<CreateError> for AppError {
-    fn from(e: CreateError) -> Self {
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
         match e {
-            e @ CreateError::DuplicateEmail => AppError::Conflict(e.to_string()),
-            CreateError::Other(e) => AppError::Internal(e),
+            e @ AccountError::DuplicateEmail => AppError::Conflict(e.to_string()),
+            e @ AccountError::WrongPassword => AppError::Unprocessable(e.to_string()),
+            AccountError::Busy => AppError::Unavailable,
+            AccountError::Db(e) => e.into(),
+            AccountError::Other(e) => AppError::Internal(e),
         }
     }
 }
@@ -171,8 +202,17 @@ impl IntoResponse for AppError {
         if let Some(to) = self.location() {
             return Redirect::to(&to).into_response();
         }
-        error_page(self.status(), &self.public_message())
+        let retry = self.retry_after();
+        with_retry_after(retry, error_page(self.status(), &self.public_message()))
     }
+}
+
+/// Adds `Retry-After` to a 503 or 429, so clients (and the exam script) know when to try again.
+fn with_retry_after(seconds: Option<u32>, mut res: Response) -> Response {
+    if let Some(seconds) = seconds {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    res
 }
 
 /// The JSON form of [`AppError`], for script endpoints (the exam page's autosave):
@@ -208,7 +248,7 @@ impl IntoResponse for JsonError {
             ref other => other.status(),
         };
         let body = json!({ "saved": false, "error": self.error.public_message(), "redirect": redirect });
-        (status, Json(body)).into_response()
+        with_retry_after(self.error.retry_after(), (status, Json(body)).into_response())
     }
 }
 

@@ -55,8 +55,14 @@ pub(super) async fn signed_in(parts: &mut Parts, state: &AppState) -> Result<Opt
         return Ok(user.clone());
     }
     let session = TypedSession::from_request_parts(parts, state).await?;
-    let user = match session.user_id().await? {
-        Some(id) => accounts::find_by_id(&state.pool, id).await?,
+    let user = match session.login_id().await? {
+        Some(id) => {
+            let user = accounts::find_by_login(&state.pool, id).await?;
+            if user.is_some() {
+                session.keep_alive().await?;
+            }
+            user
+        }
         None => None,
     };
     parts.extensions.insert(SignedIn(user.clone()));

@@ -3,10 +3,13 @@
 //! request edge ([`extract`], [`session`], [`page`]) and the dashboard at `/` ([`home`]).
 
 mod assets;
+mod complete;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+mod fair;
 mod home;
+pub mod metrics;
 pub mod page;
 mod security;
 pub mod session;
@@ -24,7 +27,6 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -41,8 +43,9 @@ pub use page::{Ctx, render};
 /// Largest request body accepted: every form of the app is far smaller.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-/// Sessions end after this long without a request. Any request (including the exam page's answer
-/// saves) pushes the end back, so an active candidate is never signed out mid-exam.
+/// Sessions end after this long without a request. Any signed-in request (including the exam page's
+/// answer saves) pushes the end back, at most once a minute, so an active candidate is never signed
+/// out mid-exam.
 pub const SESSION_IDLE_LIMIT: Duration = Duration::from_secs(12 * 60 * 60);
 
 #[derive(Clone)]
@@ -62,22 +65,86 @@ impl AppState {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    max_connections: usize,
+    header_timeout: Duration,
 }
 
 impl Application {
     pub async fn build(settings: Settings, pool: PgPool) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind).await?;
+        let (max_connections, header_timeout) = (settings.max_connections, settings.header_timeout);
         let state = AppState { pool, settings: Arc::new(settings) };
-        Ok(Self { listener, router: router(state) })
+        Ok(Self { listener, router: router(state), max_connections, header_timeout })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("bound listener has an address")
     }
 
+    /// Serves until `shutdown` completes, then lets requests in flight finish (up to 10 s).
+    ///
+    /// Written out rather than `axum::serve` for two limits a public server needs: a connection that
+    /// has not sent a whole request head within `header_timeout` is closed (so half-sent requests,
+    /// "slowloris", cannot pile up), and at most `max_connections` are served at once; further clients
+    /// wait in the kernel's listen queue instead of exhausting file descriptors.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
+        use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+        use hyper_util::server::conn::auto;
+        use tower::ServiceExt;
+
+        let slots = Arc::new(tokio::sync::Semaphore::new(self.max_connections));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder.http1().timer(TokioTimer::new()).header_read_timeout(self.header_timeout);
+        tokio::pin!(shutdown);
+        loop {
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of descriptors or a connection reset before accept: wait a moment.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let router = self.router.clone();
+            let service = hyper::service::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                router.clone().oneshot(req)
+            });
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                let _ = conn.await;
+                drop(slot);
+            });
+        }
+        drop(self.listener);
+        if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
+            tracing::warn!("some connections were still open 10 s after shutdown began");
+        }
+        Ok(())
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit, so the connection cap (not the default
+/// 1,024 descriptors) is what bounds concurrent clients.
+pub fn raise_open_file_limit() {
+    // SAFETY: getrlimit/setrlimit on our own process with a properly initialised struct.
+    unsafe {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
     }
 }
 
@@ -88,7 +155,7 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies)
-        .with_always_save(true)
+        .with_always_save(false)
         .with_expiry(Expiry::OnInactivity(
             tower_sessions::cookie::time::Duration::try_from(SESSION_IDLE_LIMIT).expect("fits"),
         ));
@@ -101,6 +168,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::drill::routes::router())
         .merge(crate::report::routes::router())
         .merge(crate::authoring::routes::router())
+        .route_layer(axum::middleware::from_fn(metrics::tag_route))
+        .layer(axum::middleware::from_fn(fair::limit))
         .layer(axum::middleware::from_fn(csrf::verify))
         .layer(sessions)
         .layer(axum::middleware::from_fn(security::no_store));
@@ -111,24 +180,35 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { error_page(StatusCode::NOT_FOUND, "There is no page at this address.") })
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(metrics::record))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
                         .on_request(())
                         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
                 )
+                .layer(axum::middleware::from_fn(complete::run_to_completion))
                 .layer(CatchPanicLayer::custom(|_| {
                     error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
                 }))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
                 .layer(DefaultBodyLimit::max(BODY_LIMIT))
-                .layer(axum::middleware::from_fn(security::headers)),
+                .layer(axum::middleware::from_fn(security::headers))
+                // Behind HTTPS (secure cookies), browsers are told to use nothing else for a year.
+                .option_layer(state.settings.secure_cookies.then(|| {
+                    tower_http::set_header::SetResponseHeaderLayer::overriding(
+                        axum::http::header::STRICT_TRANSPORT_SECURITY,
+                        axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+                    )
+                })),
         )
         .with_state(state)
 }
 
-/// 200 only when the database answers.
+/// 200 only when the database answers (and the embedded server is not being restarted).
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    if crate::db::embedded::RESTARTING.load(std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database restarting");
+    }
     match sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool).await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(e) => {

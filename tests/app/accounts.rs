@@ -87,39 +87,119 @@ async fn failed_sign_in(app: &Visitor, email: &str, ip: &str) -> StatusCode {
 }
 
 #[tokio::test]
-async fn failed_sign_ins_are_throttled_per_address_and_per_account() {
+async fn failed_sign_ins_back_off_per_account_and_per_address_without_locking_the_owner_out() {
+    use mockexam::accounts::throttle::{FREE_FAILURES, MAX_PER_ADDRESS};
     let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, PASSWORD).await;
     app.post("/signout", &[]).await;
 
-    // Per address: ten failures from one address (for different accounts), then 429 there only.
+    // Per address: a limit of attempts a minute from one address (for different accounts), 429 there only.
     let attacker = app.another_client();
-    for i in 0..10 {
-        assert_eq!(
-            failed_sign_in(&attacker, &format!("x{i}@example.com"), "203.0.113.7").await,
-            StatusCode::UNAUTHORIZED
-        );
+    for i in 0..MAX_PER_ADDRESS {
+        let status = failed_sign_in(&attacker, &format!("x{i}@example.com"), "203.0.113.7").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     assert_eq!(failed_sign_in(&attacker, "y@example.com", "203.0.113.7").await, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(failed_sign_in(&attacker, "y@example.com", "203.0.113.8").await, StatusCode::UNAUTHORIZED);
 
-    // Per account: failures from many addresses against one account lock it for unknown browsers...
-    for i in 0..10 {
-        failed_sign_in(&attacker, &email, &format!("198.51.100.{i}")).await;
+    // ...but the owner's browser (it signed in here before: known-device cookie) is not held back by
+    // the address it shares with the attacker.
+    assert_eq!(sign_in_from(&app, &email, PASSWORD, "203.0.113.7").await, StatusCode::SEE_OTHER);
+    app.post("/signout", &[]).await;
+
+    // Per account: after the free failures, each attempt from an unknown browser waits a backoff.
+    for i in 0..FREE_FAILURES {
+        assert_eq!(failed_sign_in(&attacker, &email, &format!("198.51.100.{i}")).await, StatusCode::UNAUTHORIZED);
     }
     let stranger = app.another_client();
-    assert_eq!(failed_sign_in(&stranger, &email, "192.0.2.50").await, StatusCode::TOO_MANY_REQUESTS);
-    let right = sign_in_from(&stranger, &email, PASSWORD, "192.0.2.50").await;
-    assert_eq!(right, StatusCode::TOO_MANY_REQUESTS, "even the right password is not checked");
+    let token = stranger.csrf().await;
+    let res = stranger
+        .client
+        .post(stranger.url("/signin"))
+        .header("x-forwarded-for", "192.0.2.50")
+        .form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password is not checked yet");
+    let wait: u32 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "a short, stated wait: {wait}");
+    assert!(res.text().await.unwrap().contains(&format!("wait {wait} seconds")));
 
-    // ...but not for the owner's browser, which signed in here before (known-device cookie).
-    let owner = sign_in_from(&app, &email, PASSWORD, "192.0.2.99").await;
-    assert_eq!(owner, StatusCode::SEE_OTHER, "the owner is not locked out");
+    // The owner's known device is judged by its own failures only.
+    assert_eq!(sign_in_from(&app, &email, PASSWORD, "192.0.2.99").await, StatusCode::SEE_OTHER);
 
-    // The lock is short: failures older than the window no longer count.
+    // The wait is a backoff, not a lock: once it has passed, the stranger may try again.
     sqlx::query("update sign_in_failures set at = at - interval '61 seconds'").execute(&app.pool).await.unwrap();
     assert_eq!(failed_sign_in(&stranger, &email, "192.0.2.50").await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_one_by_one() {
+    use mockexam::accounts::throttle::FREE_FAILURES;
+    let app = spawn_app().await;
+    let email = unique_email();
+    app.sign_up(&email, PASSWORD).await;
+    // 40 guesses at once, each from its own address and browser: only the free ones are checked.
+    let mut guesses = vec![];
+    for i in 0..40 {
+        let guesser = app.another_client();
+        guesser.csrf().await;
+        let email = email.clone();
+        guesses.push(tokio::spawn(async move { failed_sign_in(&guesser, &email, &format!("198.18.0.{i}")).await }));
+    }
+    let mut checked = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(checked, FREE_FAILURES, "exactly the free failures were checked, not more");
+}
+
+#[tokio::test]
+async fn sign_ups_are_throttled_per_address() {
+    let app = spawn_app_with(|s| s.sign_ups_per_address = 3).await;
+    let sign_up_from = |ip: &'static str| {
+        let visitor = app.another_client();
+        async move {
+            let token = visitor.csrf().await;
+            let email = unique_email();
+            let fields = [("email", email.as_str()), ("password", PASSWORD), ("csrf", token.as_str())];
+            visitor
+                .client
+                .post(visitor.url("/signup"))
+                .header("x-forwarded-for", ip)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(sign_up_from("203.0.113.20").await.status(), StatusCode::SEE_OTHER);
+    }
+    let refused = sign_up_from("203.0.113.20").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(sign_up_from("203.0.113.21").await.status(), StatusCode::SEE_OTHER, "other addresses are not affected");
+    let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 4);
+}
+
+#[tokio::test]
+async fn common_passwords_and_the_email_itself_are_refused() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    for bad in ["Password123!", "            ", email.as_str(), "qwertyuiop"] {
+        let res = app.sign_up(&email, bad).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+    }
+    let n: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 0);
 }
 
 #[tokio::test]
@@ -168,13 +248,40 @@ async fn sign_in_issues_a_new_session_id_and_safe_cookies() {
     let app = spawn_app().await;
     let email = unique_email();
     app.sign_up(&email, PASSWORD).await;
+    app.get("/").await; // shows (and so removes) the welcome notice
+    let again = app.get("/").await;
+    assert!(session_cookie(&again).is_none(), "reading a page does not rewrite the session");
     app.post("/signout", &[]).await;
-    let res = app.get("/signin").await;
-    let before = session_cookie(&res).expect("anonymous session for the form token");
-    assert!(before.contains("HttpOnly") && before.contains("SameSite=Lax"), "{before}");
-    let res = app.sign_in(&email, PASSWORD).await;
+
+    // An anonymous visitor gets no session, only the double-submit token cookie for the form.
+    let stranger = app.another_client();
+    let res = stranger.get("/signin").await;
+    assert!(session_cookie(&res).is_none(), "no session for an anonymous page");
+    let anon = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("mockexam_csrf="))
+        .expect("form token cookie")
+        .to_string();
+    assert!(anon.contains("HttpOnly") && anon.contains("SameSite=Lax"), "{anon}");
+
+    // A planted session id is worthless: signing in issues a new one.
+    let planted = "mockexam_session=planted-id-from-an-attacker";
+    let token = csrf_in(&res.text().await.unwrap()).unwrap();
+    let res = stranger
+        .client
+        .post(stranger.url("/signin"))
+        .header("cookie", format!("{planted}; {}", cookie_value(&anon)))
+        .form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let after = session_cookie(&res).expect("session cookie at sign-in");
-    assert_ne!(cookie_value(&before), cookie_value(&after), "session id changes at sign-in");
+    assert!(after.contains("HttpOnly") && after.contains("SameSite=Lax"), "{after}");
+    assert_ne!(cookie_value(&after), planted, "session id chosen by the server");
 }
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {

@@ -198,3 +198,48 @@ fn a_broken_question_file_stops_the_server_with_path_and_line() {
     assert!(stderr.contains("questions/broken.md:3:"), "path and line of the bad task: {stderr}");
     assert!(!dir.path().join("state/postgres").exists(), "nothing started");
 }
+
+fn postmaster_port(data_dir: &Path) -> String {
+    let text = std::fs::read_to_string(data_dir.join("postgres/data/postmaster.pid")).expect("postmaster.pid");
+    text.lines().nth(3).unwrap().trim().to_string()
+}
+
+#[tokio::test]
+async fn a_killed_postmaster_is_reaped_and_restarted_on_the_same_port_without_restarting_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("state");
+    let email = unique_email();
+    let mut app = serve(&data);
+    assert_eq!(credentials(&app.base, "/signup", &email).await, StatusCode::SEE_OTHER);
+    let (pid, port) = (postmaster_pid(&data), postmaster_port(&data));
+
+    signal(pid as u32, libc::SIGKILL);
+    let killed = Instant::now();
+    // Once the death is noticed (within a second), /healthz tells the truth: "ok" only from a new server.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let health = client().get(format!("{}/healthz", app.base)).send().await.unwrap();
+    if health.status() == StatusCode::OK {
+        assert_ne!(postmaster_pid(&data), pid, "ok only from a new server");
+    }
+    let mut recovered = None;
+    while killed.elapsed() < Duration::from_secs(60) {
+        let res = client().get(format!("{}/healthz", app.base)).send().await;
+        if res.is_ok_and(|r| r.status() == StatusCode::OK) && postmaster_pid(&data) != pid {
+            recovered = Some(killed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took = recovered.expect("the app recovered within a minute");
+    eprintln!("recovered from a killed postmaster in {took:?}");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "the dead postmaster was reaped, not left a zombie"
+    );
+    assert_ne!(postmaster_pid(&data), pid);
+    assert_eq!(postmaster_port(&data), port, "same port");
+    assert_eq!(credentials(&app.base, "/signin", &email).await, StatusCode::SEE_OTHER, "data intact");
+
+    signal(app.child.id(), libc::SIGTERM);
+    assert!(app.child.wait().unwrap().success());
+}

@@ -4,7 +4,7 @@ use uuid::Uuid;
 use crate::helpers::*;
 
 /// Signs up a fresh candidate and starts a mock; returns the attempt id.
-async fn start_mock(app: &Visitor) -> Uuid {
+pub async fn start_mock(app: &Visitor) -> Uuid {
     app.sign_up(&unique_email(), PASSWORD).await;
     let res = app.post("/exams/MLS-C01/start", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -29,7 +29,7 @@ async fn keys(app: &TestApp, attempt: Uuid) -> Vec<Vec<usize>> {
         .collect()
 }
 
-async fn answer(app: &Visitor, attempt: Uuid, n: usize, choices: &[usize]) -> reqwest::Response {
+pub async fn answer(app: &Visitor, attempt: Uuid, n: usize, choices: &[usize]) -> reqwest::Response {
     let values: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
     let mut fields: Vec<(&str, &str)> = values.iter().map(|v| ("choice", v.as_str())).collect();
     fields.push(("go", "stay"));
@@ -223,7 +223,7 @@ async fn answers_after_the_deadline_are_refused_and_the_attempt_ends_at_the_dead
 async fn answers_within_the_grace_period_still_count() {
     let app = spawn_app().await;
     let attempt = start_mock(&app).await;
-    sqlx::query("update attempts set deadline = now() - interval '2 seconds' where id = $1")
+    sqlx::query("update attempts set deadline = now() - interval '1 second' where id = $1")
         .bind(attempt)
         .execute(&app.pool)
         .await

@@ -140,11 +140,23 @@ pub async fn spawn_app() -> TestApp {
     spawn_on(db).await
 }
 
+/// As [`spawn_app`], with settings changed by `change`.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = fresh_database().await;
+    mockexam::bank::sync::sync(&db.pool, shipped_bank()).await.expect("bank sync");
+    spawn_on_with(db, change).await
+}
+
 /// The app against an existing database (e.g. to "restart" it), with a pool of its own.
 pub async fn spawn_on(db: Arc<TestDb>) -> TestApp {
+    spawn_on_with(db, |_| {}).await
+}
+
+pub async fn spawn_on_with(db: Arc<TestDb>, change: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::for_tests(shipped_bank_dir());
-    settings.trust_forwarded_for = true; // lets tests act from several client addresses
-    let pool = db::connect(&db.url).await.expect("connect");
+    settings.trusted_proxies = 1; // lets tests act from several client addresses
+    change(&mut settings);
+    let pool = db::connect_sized(&db.url, settings.pool_size).await.expect("connect");
     let app = Application::build(settings, pool.clone()).await.expect("app builds");
     let addr = app.addr();
     let server = tokio::spawn(async move {

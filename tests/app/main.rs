@@ -9,4 +9,5 @@ mod drill;
 mod embedded;
 mod exam;
 mod fixtures;
+mod hardening;
 mod helpers;

@@ -13,6 +13,11 @@
 //! for a fast shutdown; a tiny guard process also holds a pipe from us and stops the postmaster when the
 //! pipe closes, i.e. when this process dies in any way. A server still running from a crash is found
 //! through `postmaster.pid` and stopped before a fresh start, never duplicated.
+//!
+//! While the app runs, [`supervise`] looks at the postmaster every second: if it died (crash,
+//! `kill -9`, out-of-memory killer) it is reaped at once (no zombie left to block a restart) and
+//! started again on the same port, so the pool reconnects and the app recovers without a restart.
+//! The port is kept in `port` and reused on every start while it is free.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -59,6 +64,8 @@ pub(super) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> EmbeddedError + '
 
 pub struct EmbeddedPostgres {
     dir: PathBuf,
+    bindir: PathBuf,
+    run_as: Option<RunAs>,
     port: u16,
     password: String,
     postmaster_pid: i32,
@@ -91,16 +98,24 @@ impl EmbeddedPostgres {
         stop_stale_server(&data);
 
         let log_path = dir.join("server.log");
+        let port_file = dir.join("port");
         let mut last_error = None;
-        for _ in 0..3 {
-            let port = free_port().map_err(io_err(&dir))?;
+        for attempt in 0..3 {
+            let kept = fs::read_to_string(&port_file).ok().and_then(|p| p.trim().parse::<u16>().ok());
+            let port = match kept {
+                Some(p) if attempt == 0 && port_is_free(p) => p,
+                _ => free_port().map_err(io_err(&dir))?,
+            };
             match spawn_server(&bindir, &data, &log_path, port, run_as) {
                 Ok(mut child) => match wait_ready(&bindir, &data, port, &mut child, &log_path) {
                     Ok(postmaster_pid) => {
                         let guard = spawn_guard(postmaster_pid).ok();
+                        let _ = fs::write(&port_file, port.to_string());
                         tracing::info!(port, dir = %dir.display(), "embedded PostgreSQL ready");
                         return Ok(Self {
                             dir,
+                            bindir,
+                            run_as,
                             port,
                             password,
                             postmaster_pid,
@@ -123,6 +138,62 @@ impl EmbeddedPostgres {
 
     pub fn postmaster_pid(&self) -> i32 {
         self.postmaster_pid
+    }
+
+    /// If the postmaster has exited, reaps it and starts the cluster again on the same port; true when
+    /// it did. Blocking. The dead server's backends exit on their own within moments; until they have,
+    /// a new postmaster refuses to start (their shared memory is still attached), so it retries for up
+    /// to a minute.
+    pub fn recover_if_dead(&mut self) -> Result<bool, EmbeddedError> {
+        let Some(child) = self.child.as_mut() else { return Ok(false) };
+        match child.try_wait() {
+            Ok(None) => return Ok(false),
+            Ok(Some(status)) => tracing::error!(%status, "embedded PostgreSQL died; restarting it"),
+            Err(e) => tracing::error!(error = %e, "embedded PostgreSQL cannot be waited for; restarting it"),
+        }
+        self.child = None;
+        RESTARTING.store(true, std::sync::atomic::Ordering::SeqCst);
+        // The guard watches the dead pid: end it without letting it signal a pid that may be reused.
+        if let Some((mut guard, stdin)) = self.guard.take() {
+            let _ = guard.kill();
+            let _ = guard.wait();
+            drop(stdin);
+        }
+        let data = self.dir.join("data");
+        let log_path = self.dir.join("server.log");
+        let started = Instant::now();
+        loop {
+            stop_stale_server(&data);
+            let result = spawn_server(&self.bindir, &data, &log_path, self.port, self.run_as).and_then(|mut child| {
+                match wait_ready(&self.bindir, &data, self.port, &mut child, &log_path) {
+                    Ok(pid) => Ok((child, pid)),
+                    Err(e) => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        Err(e)
+                    }
+                }
+            });
+            match result {
+                Ok((child, pid)) => {
+                    self.postmaster_pid = pid;
+                    self.child = Some(child);
+                    self.guard = spawn_guard(pid).ok();
+                    RESTARTING.store(false, std::sync::atomic::Ordering::SeqCst);
+                    tracing::info!(
+                        port = self.port,
+                        ms = started.elapsed().as_millis() as u64,
+                        "embedded PostgreSQL restarted"
+                    );
+                    return Ok(true);
+                }
+                Err(e) if started.elapsed() > Duration::from_secs(60) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "embedded PostgreSQL not restarted yet; retrying");
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            }
+        }
     }
 
     /// Connection URL for a database of this cluster.
@@ -226,6 +297,31 @@ fn write_private(path: &Path, contents: &str) -> Result<(), EmbeddedError> {
         fs::OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path).map_err(io_err(path))?;
     f.write_all(contents.as_bytes()).map_err(io_err(path))?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io_err(path))
+}
+
+/// True while a dead embedded server is being restarted (`/healthz` then answers 503 even if an old
+/// backend still answers a query on a pooled connection).
+pub static RESTARTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Watches the cluster until the task is aborted: see the module notes.
+pub async fn supervise(server: std::sync::Arc<std::sync::Mutex<EmbeddedPostgres>>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let server = server.clone();
+        let checked = tokio::task::spawn_blocking(move || match server.lock() {
+            Ok(mut server) => server.recover_if_dead(),
+            Err(_) => Ok(false),
+        })
+        .await;
+        if let Ok(Err(e)) = checked {
+            tracing::error!(error = %e, "embedded PostgreSQL could not be restarted; will try again");
+        }
+    }
+}
+
+fn port_is_free(port: u16) -> bool {
+    TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
 
 fn free_port() -> io::Result<u16> {

@@ -41,6 +41,7 @@ struct InstructionsPage<'a> {
     open: Option<Attempt>,
     duration_words: String,
     scored: u32,
+    grace_seconds: u64,
 }
 
 impl InstructionsPage<'_> {
@@ -68,6 +69,7 @@ async fn instructions(
         ctx: &ctx,
         duration_words: duration_words(i64::from(bp.duration_minutes) * 60),
         scored: bp.question_count - bp.unscored_questions,
+        grace_seconds: state.settings.answer_grace.as_secs(),
         bp: &bp,
         open,
     };

@@ -134,6 +134,16 @@ pub(super) async fn answer(
     body: Bytes,
 ) -> AppResult<Response> {
     let results = format!("/attempts/{id}/results");
+    // Only a form counts as an answer: a JSON or multipart body would read as "nothing chosen" and
+    // clear the saved answer.
+    let is_form = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        let e = AppError::UnsupportedMediaType;
+        return Ok(if wants_json(&headers) { JsonError::from(e).into_response() } else { e.into_response() });
+    }
     let saved = match parse_answer_form(&body) {
         Ok(form) => save_answer(&state, &user, id, n, &form).await.map(|(a, revision)| (a, revision, form)),
         Err(msg) => Err(ExamError::InvalidAnswer(msg)),

@@ -170,15 +170,19 @@
         store.drop(position);
         show((r.data.error || "The answer was refused.") + " Reload the page.", true);
       } else {
-        throw new Error("server error " + r.res.status);
+        var e = new Error("server error " + r.res.status);
+        // 503: busy, nothing changed; the server says when to try again.
+        if (r.res.status === 503) e.retryAfter = parseInt(r.res.headers.get("Retry-After"), 10) || 2;
+        throw e;
       }
-    }).catch(function () {
+    }).catch(function (e) {
       // Lost connection or server error: keep the latest answer and retry; never drop it silently.
       inFlight = false;
       if (!pending) pending = v;
-      show("Not saved yet: connection problem. Your answer is kept on this device; retrying in " +
-        Math.round(retryDelay / 1000) + " s…", true);
-      setTimeout(send, retryDelay);
+      var wait = e && e.retryAfter ? Math.max(e.retryAfter * 1000, 1000) : retryDelay;
+      show("Not saved yet: " + (e && e.retryAfter ? "the server is busy" : "connection problem") +
+        ". Your answer is kept on this device; retrying in " + Math.round(wait / 1000) + " s…", true);
+      setTimeout(send, wait);
       retryDelay = Math.min(retryDelay * 2, 30000);
     });
   };

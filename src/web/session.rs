@@ -77,8 +77,13 @@ impl TypedSession {
         self.0.get(CSRF).await
     }
 
-    /// A message shown once, on the next page rendered.
+    /// A message shown once, on the next page rendered. An anonymous visitor's session (it holds only
+    /// the notice) ends after an hour idle instead of twelve.
     pub async fn flash(&self, message: impl Into<String>) -> Result<(), Error> {
+        if self.login_id().await?.is_none() {
+            let hour = tower_sessions::cookie::time::Duration::hours(1);
+            self.0.set_expiry(Some(tower_sessions::Expiry::OnInactivity(hour)));
+        }
         self.0.insert(NOTICE, message.into()).await
     }
 

@@ -156,11 +156,14 @@ async fn a_held_row_lock_slows_only_its_own_candidate_and_never_starves_the_pool
         .collect();
     tokio::time::sleep(Duration::from_millis(200)).await;
     // ...while the others keep answering.
+    let mut slowest = Duration::ZERO;
     for (o, a) in others.iter().zip(&their_attempts) {
         let t = Instant::now();
         assert_eq!(answer(o, *a, 1, &[1]).await.status(), StatusCode::SEE_OTHER);
-        assert!(t.elapsed() < Duration::from_secs(6), "another candidate waited {:?}", t.elapsed());
+        slowest = slowest.max(t.elapsed());
     }
+    eprintln!("while one attempt row was locked, other candidates' saves took at most {slowest:?}");
+    assert!(slowest < Duration::from_secs(6), "another candidate waited {slowest:?}");
     for s in stuck {
         let res = s.await.unwrap();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "a clear, quick refusal");

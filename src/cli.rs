@@ -83,6 +83,8 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10_000)]
         questions: usize,
     },
+    /// Candidates taking full mocks against the app, beside a bare axum + sqlx + askama baseline.
+    Load(crate::bench::load::LoadArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -92,6 +94,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bank { command: BankCommand::Check { dir } } => Ok(check(&dir)),
         Command::Bank { command: BankCommand::Stats { dir } } => Ok(stats(&dir)),
         Command::Bench { command: BenchCommand::Bank { questions } } => crate::bench::bank(questions),
+        Command::Bench { command: BenchCommand::Load(args) } => crate::bench::load::load(args).await,
     }
 }
 

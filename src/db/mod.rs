@@ -18,6 +18,7 @@ pub const EMBEDDED_DATABASE: &str = "mockexam";
 /// dies (dropping it stops the server).
 pub struct Database {
     pub pool: PgPool,
+    url: String,
     embedded: Option<Arc<Mutex<EmbeddedPostgres>>>,
     supervisor: Option<tokio::task::JoinHandle<()>>,
 }
@@ -44,7 +45,12 @@ impl Database {
         migrate(&pool).await?;
         let embedded = embedded.map(|server| Arc::new(Mutex::new(server)));
         let supervisor = embedded.clone().map(|server| tokio::spawn(embedded::supervise(server)));
-        Ok(Self { pool, embedded, supervisor })
+        Ok(Self { pool, url, embedded, supervisor })
+    }
+
+    /// The connection URL (for a second pool on the same database, as the load benchmark's baseline).
+    pub fn url(&self) -> Option<String> {
+        Some(self.url.clone())
     }
 
     /// Closes the pool, then stops the embedded server (if any) cleanly.

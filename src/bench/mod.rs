@@ -1,11 +1,18 @@
-//! `mockexam bench bank`: how long loading and checking a large bank takes (a benchmark, not a test).
-//! Generates a synthetic bank of N questions with the shipped MLS-C01 blueprint in a temporary folder,
-//! then times `bank::load` (parse + every validation rule + near-duplicate scan) over five runs.
+//! Benchmarks: commands that print figures next to a baseline measured in the same run (not tests).
+//!
+//! - [`bank`]: loading and checking a large generated bank.
+//! - [`load`]: candidates taking mocks against the running app, beside a bare axum + sqlx + askama baseline.
+
+pub mod load;
+
+// `mockexam bench bank`: how long loading and checking a large bank takes (a benchmark, not a test).
+// Generates a synthetic bank of N questions with the shipped MLS-C01 blueprint in a temporary folder,
+// then times `bank::load` (parse + every validation rule + near-duplicate scan) over five runs.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-const BLUEPRINT: &str = include_str!("../question-bank/mls-c01/blueprint.toml");
+const BLUEPRINT: &str = include_str!("../../question-bank/mls-c01/blueprint.toml");
 
 pub fn bank(questions: usize) -> anyhow::Result<ExitCode> {
     let dir = std::env::temp_dir().join(format!("mockexam-bench-{}", std::process::id()));

@@ -87,6 +87,13 @@ enum BenchCommand {
     Load(crate::bench::load::LoadArgs),
 }
 
+impl Cli {
+    /// Benchmarks log warnings only (unless `RUST_LOG` says otherwise).
+    pub fn is_bench(&self) -> bool {
+        matches!(self.command, Command::Bench { .. })
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { serve, db } => crate::server::serve(Settings::from_args(&serve), db).await,

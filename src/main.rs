@@ -5,7 +5,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = mockexam::cli::Cli::parse();
-    mockexam::telemetry::init();
+    mockexam::telemetry::init(cli.is_bench());
     mockexam::accounts::password::limit_allocator_caching();
     mockexam::web::raise_open_file_limit();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

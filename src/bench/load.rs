@@ -162,7 +162,13 @@ impl Browser {
     }
 
     /// POSTs a form, retrying after `Retry-After` while the server answers 503 (as a person would).
-    async fn post(&mut self, route: &'static str, path: &str, form: String, header: Option<&str>) -> anyhow::Result<Answer> {
+    async fn post(
+        &mut self,
+        route: &'static str,
+        path: &str,
+        form: String,
+        header: Option<&str>,
+    ) -> anyhow::Result<Answer> {
         for _ in 0..30 {
             let res = self.send(route, Method::POST, path, Some(form.clone()), header).await?;
             if res.status != StatusCode::SERVICE_UNAVAILABLE {
@@ -193,7 +199,9 @@ fn form(fields: &[(&str, &str)]) -> String {
 async fn sign_in(b: &mut Browser, email: &str) -> anyhow::Result<()> {
     let page = b.get("GET /signin", "/signin").await?;
     let token = csrf(&page.body)?;
-    let res = b.post("POST /signin", "/signin", form(&[("email", email), ("password", PASSWORD), ("csrf", &token)]), None).await?;
+    let res = b
+        .post("POST /signin", "/signin", form(&[("email", email), ("password", PASSWORD), ("csrf", &token)]), None)
+        .await?;
     anyhow::ensure!(res.status == StatusCode::SEE_OTHER, "sign-in answered {}", res.status);
     Ok(())
 }
@@ -202,7 +210,8 @@ async fn sign_in(b: &mut Browser, email: &str) -> anyhow::Result<()> {
 async fn start(b: &mut Browser, exam: &str) -> anyhow::Result<(Uuid, String)> {
     let page = b.get("GET /exams/{code}/start", &format!("/exams/{exam}/start")).await?;
     let token = csrf(&page.body)?;
-    let res = b.post("POST /exams/{code}/start", &format!("/exams/{exam}/start"), form(&[("csrf", &token)]), None).await?;
+    let res =
+        b.post("POST /exams/{code}/start", &format!("/exams/{exam}/start"), form(&[("csrf", &token)]), None).await?;
     let to = res.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let id = to.trim_start_matches("/attempts/").parse()?;
     Ok((id, token))
@@ -221,10 +230,10 @@ async fn save(b: &mut Browser, attempt: Uuid, n: usize, revision: &str, token: &
     Ok(())
 }
 
-/// Transactions committed or rolled back in the bench database so far (flushed by idle backends
-/// within about a second, hence the pause).
+/// Transactions committed or rolled back in the bench database so far. An idle backend flushes its
+/// counts at most every 10 s (PostgreSQL 15), hence the pause.
 async fn transactions(pool: &PgPool) -> anyhow::Result<i64> {
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_secs(11)).await;
     Ok(sqlx::query_scalar!(
         r#"select (xact_commit + xact_rollback)::bigint as "n!" from pg_stat_database where datname = current_database()"#
     )
@@ -279,9 +288,7 @@ async fn bare_answer(State(pool): State<PgPool>, Path((id, n)): Path<(Uuid, i32)
 }
 
 fn bare_router(pool: PgPool) -> axum::Router {
-    axum::Router::new()
-        .route("/q/{id}/{n}", axum::routing::get(bare_page).post(bare_answer))
-        .with_state(pool)
+    axum::Router::new().route("/q/{id}/{n}", axum::routing::get(bare_page).post(bare_answer)).with_state(pool)
 }
 
 async fn serve_bare(pool: PgPool) -> anyhow::Result<SocketAddr> {
@@ -395,9 +402,11 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let bare_addr = serve_bare(bare_pool).await?;
 
     // Candidates: one password hash shared by all (hashing is not what is measured here).
-    let hash = crate::accounts::password::hash(crate::accounts::NewPassword::parse(PASSWORD, "x@example.com").map_err(anyhow::Error::msg)?)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = crate::accounts::password::hash(
+        crate::accounts::NewPassword::parse(PASSWORD, "x@example.com").map_err(anyhow::Error::msg)?,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let run = Uuid::new_v4().simple().to_string();
     sqlx::query!(
         "insert into users (id, email, password_hash, role)
@@ -462,49 +471,46 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
         let (barrier, exam, att) = (barrier.clone(), exam2.clone(), att.clone());
         async move {
             barrier.wait().await;
-            let r = start(&mut b, &exam).await.map(|(id, token)| att.lock().unwrap_or_else(|e| e.into_inner()).push((i, id, token)));
+            let r = start(&mut b, &exam)
+                .await
+                .map(|(id, token)| att.lock().unwrap_or_else(|e| e.into_inner()).push((i, id, token)));
             (b, r)
         }
     })
     .await;
     let mut attempts = attempts.lock().unwrap_or_else(|e| e.into_inner()).clone();
     attempts.sort();
-    let by_candidate: BTreeMap<usize, (Uuid, String)> = attempts.iter().map(|(i, id, t)| (*i, (*id, t.clone()))).collect();
+    let by_candidate: BTreeMap<usize, (Uuid, String)> =
+        attempts.iter().map(|(i, id, t)| (*i, (*id, t.clone()))).collect();
     let by_candidate = Arc::new(by_candidate);
 
-    // Probe: transactions per question page and per answer save.
+    // Probe: transactions per question page and per answer save. A first view per attempt reads its
+    // (immutable) option orders once, so the probe warms up on question 1 and counts question 2.
     let probe_stats = Arc::new(Stats::default());
     let mut probe_browsers = vec![];
     for mut b in browsers {
         b.stats = probe_stats.clone();
         probe_browsers.push(b);
     }
+    let probe = |browsers: Vec<Browser>, n: usize, answer: bool| {
+        let bc = by_candidate.clone();
+        each(browsers, move |mut b, i| {
+            let bc = bc.clone();
+            async move {
+                let r = match bc.get(&i) {
+                    Some((id, token)) if answer => save(&mut b, *id, n, "0", token).await,
+                    Some((id, _)) => view(&mut b, *id, n).await.map(|_| ()),
+                    None => Ok(()),
+                };
+                (b, r)
+            }
+        })
+    };
+    let probe_browsers = probe(probe_browsers, 1, false).await;
     let before = transactions(&database.pool).await?;
-    let bc = by_candidate.clone();
-    let probe_browsers = each(probe_browsers, move |mut b, i| {
-        let bc = bc.clone();
-        async move {
-            let r = match bc.get(&i) {
-                Some((id, _)) => view(&mut b, *id, 1).await.map(|_| ()),
-                None => Ok(()),
-            };
-            (b, r)
-        }
-    })
-    .await;
+    let probe_browsers = probe(probe_browsers, 2, false).await;
     let after_pages = transactions(&database.pool).await?;
-    let bc = by_candidate.clone();
-    let probe_browsers = each(probe_browsers, move |mut b, i| {
-        let bc = bc.clone();
-        async move {
-            let r = match bc.get(&i) {
-                Some((id, token)) => save(&mut b, *id, 1, "0", token).await,
-                None => Ok(()),
-            };
-            (b, r)
-        }
-    })
-    .await;
+    let probe_browsers = probe(probe_browsers, 2, true).await;
     let after_saves = transactions(&database.pool).await?;
     let n_live = by_candidate.len().max(1) as f64;
     // The probe's own reads of pg_stat_database are a transaction each; they are not counted.
@@ -557,7 +563,13 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
             }
             let r = async {
                 b.get("GET /attempts/{id}/review", &format!("/attempts/{id}/review")).await?;
-                b.post("POST /attempts/{id}/submit", &format!("/attempts/{id}/submit"), form(&[("csrf", &token)]), None).await?;
+                b.post(
+                    "POST /attempts/{id}/submit",
+                    &format!("/attempts/{id}/submit"),
+                    form(&[("csrf", &token)]),
+                    None,
+                )
+                .await?;
                 anyhow::Ok(())
             }
             .await;
@@ -584,7 +596,9 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
                 if !think.is_zero() {
                     tokio::time::sleep(think).await;
                 }
-                if let Err(e) = b.send("baseline: POST answer (1 update)", Method::POST, &format!("/q/{id}/{n}"), None, None).await {
+                if let Err(e) =
+                    b.send("baseline: POST answer (1 update)", Method::POST, &format!("/q/{id}/{n}"), None, None).await
+                {
                     return (b, Err(e));
                 }
             }
@@ -608,7 +622,10 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     println!();
-    println!("{:<42} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8} {:>9} {:>8}", "route", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare", "tx/req");
+    println!(
+        "{:<42} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8} {:>9} {:>8}",
+        "route", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare", "tx/req"
+    );
     for r in &all {
         let vs = ratio(&r.label).map(|x| format!("{x:.2}")).unwrap_or_default();
         let t = tx(&r.label).map(|x| format!("{x:.1}")).unwrap_or_default();
@@ -628,7 +645,9 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
         hwm,
         rss
     );
-    println!("tx/req: database transactions per request (pg_stat_database), measured by a probe of one request per candidate");
+    println!(
+        "tx/req: database transactions per request (pg_stat_database), measured by a probe of one request per candidate"
+    );
     database.close().await;
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(ExitCode::SUCCESS)

@@ -94,7 +94,10 @@ pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
 pub async fn connect_sized(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse()?;
     let options = options.log_statements(tracing::log::LevelFilter::Trace).options(SESSION_LIMITS);
+    // No ping before every use: it would double the round trips of every query. A connection that
+    // died (server restart) fails its next query, is dropped by the pool, and the request gets 503.
     Ok(PgPoolOptions::new()
+        .test_before_acquire(false)
         .max_connections(max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)

@@ -9,6 +9,7 @@ pub mod answers;
 pub mod assemble;
 pub mod attempt;
 pub mod finish;
+pub mod hot;
 pub mod routes;
 pub mod scoring;
 pub mod sweeper;

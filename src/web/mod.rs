@@ -37,6 +37,7 @@ use crate::bank::store::stored_blueprint;
 use crate::config::Settings;
 use error::{AppError, AppResult, error_page};
 
+pub use assets::url as asset_url;
 pub use extract::{CurrentUser, Instructor};
 pub use page::{Ctx, render};
 
@@ -52,12 +53,36 @@ pub const SESSION_IDLE_LIMIT: Duration = Duration::from_secs(12 * 60 * 60);
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
+    /// Blueprints as synced, read from the database once per exam and kept: the bank is synced
+    /// before the app starts serving, and [`AppState::forget_blueprints`] drops them after a new sync.
+    blueprints: Arc<std::sync::RwLock<std::collections::HashMap<String, Blueprint>>>,
+    /// Attempts' option orders, for the one-statement answer save.
+    pub layouts: Arc<crate::exam::hot::Layouts>,
 }
 
 impl AppState {
+    pub fn new(pool: PgPool, settings: Settings) -> Self {
+        Self { pool, settings: Arc::new(settings), blueprints: Arc::default(), layouts: Arc::default() }
+    }
+
     /// The blueprint an exam was synced with; 404 for an unknown exam.
     pub async fn blueprint(&self, code: &str) -> AppResult<Blueprint> {
-        stored_blueprint(&self.pool, code).await?.ok_or(AppError::NotFound)
+        self.synced_blueprint(code).await?.ok_or(AppError::NotFound)
+    }
+
+    /// The blueprint an exam was synced with, if the exam exists.
+    pub async fn synced_blueprint(&self, code: &str) -> sqlx::Result<Option<Blueprint>> {
+        if let Some(bp) = self.blueprints.read().unwrap_or_else(|e| e.into_inner()).get(code) {
+            return Ok(Some(bp.clone()));
+        }
+        let Some(bp) = stored_blueprint(&self.pool, code).await? else { return Ok(None) };
+        self.blueprints.write().unwrap_or_else(|e| e.into_inner()).insert(code.to_string(), bp.clone());
+        Ok(Some(bp))
+    }
+
+    /// Drops the kept blueprints, so the next request reads what the latest sync stored.
+    pub fn forget_blueprints(&self) {
+        self.blueprints.write().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
@@ -73,7 +98,7 @@ impl Application {
     pub async fn build(settings: Settings, pool: PgPool) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind).await?;
         let (max_connections, header_timeout) = (settings.max_connections, settings.header_timeout);
-        let state = AppState { pool, settings: Arc::new(settings) };
+        let state = AppState::new(pool, settings);
         Ok(Self { listener, router: router(state), max_connections, header_timeout })
     }
 

@@ -124,12 +124,20 @@ async fn signin(
         Ok(attempt) => attempt,
         Err(wait) => return Err(AppError::TooManyRequests { retry_after: wait }),
     };
-    // The attempt stays on record as a failure unless the password is right.
-    let Some(user) = super::authenticate(&state.pool, &email, &form.password).await? else {
+    // The attempt stays on record as a failure unless the password is right, or was never checked
+    // (the server was too busy to hash it: that was no guess).
+    let checked = super::authenticate(&state.pool, &email, &form.password).await;
+    let Some(user) = (match checked {
+        Ok(user) => user,
+        Err(e) => {
+            throttle::not_a_failure(&state.pool, attempt).await?;
+            return Err(e.into());
+        }
+    }) else {
         let page = SignInPage { ctx: &ctx, email: &form.email, next, error: Some("Wrong email or password.".into()) };
         return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
     };
-    throttle::succeeded(&state.pool, attempt).await?;
+    throttle::not_a_failure(&state.pool, attempt).await?;
     sign_in(&state, &ctx, user.id).await?;
     remember_device(&state, &headers, user.id, Redirect::to(next).into_response()).await
 }

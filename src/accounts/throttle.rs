@@ -1,7 +1,8 @@
 //! Throttling of sign-ins and sign-ups, shared by all app processes through PostgreSQL.
 //!
 //! **Sign-in.** Every attempt is recorded *before* its password is checked, under a per-account and a
-//! per-address advisory lock, and deleted again when the password was right; so parallel guesses are
+//! per-address advisory lock, and deleted again when the password was right (or the server was too
+//! busy to check it); so parallel guesses are
 //! counted one by one and none slips past the limit. The rules ([`decide`], a pure function):
 //! - per account: the first [`FREE_FAILURES`] failures in [`WINDOW_SECONDS`] cost nothing; after that
 //!   each attempt must wait a backoff that doubles per failure, capped at [`MAX_BACKOFF_SECONDS`]. An
@@ -65,7 +66,7 @@ pub fn decide(r: Recent) -> Decision {
     if wait > 0.0 { Decision::Wait(wait.ceil() as u32) } else { Decision::Allow }
 }
 
-/// An attempt on record (counted as a failure until [`succeeded`] removes it).
+/// An attempt on record (counted as a failure until [`not_a_failure`] removes it).
 pub struct Attempt(i64);
 
 /// Counts this attempt atomically and decides: `Ok(attempt)` to go on and check the password,
@@ -119,8 +120,8 @@ pub async fn begin(pool: &PgPool, email: &str, ip: IpAddr, known_device: bool) -
     Ok(Ok(Attempt(id)))
 }
 
-/// The password was right: the attempt was not a failure.
-pub async fn succeeded(pool: &PgPool, attempt: Attempt) -> sqlx::Result<()> {
+/// The password was right, or could not be checked: the attempt was not a failed guess.
+pub async fn not_a_failure(pool: &PgPool, attempt: Attempt) -> sqlx::Result<()> {
     sqlx::query!("delete from sign_in_failures where id = $1", attempt.0).execute(pool).await?;
     Ok(())
 }

@@ -31,9 +31,7 @@ use sqlx::PgPool;
 use tokio::sync::{Barrier, Semaphore};
 use uuid::Uuid;
 
-use crate::config::Settings;
 use crate::db::Database;
-use crate::web::Application;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct LoadArgs {
@@ -52,6 +50,9 @@ pub struct LoadArgs {
     /// Database connections of the app, and of the baseline (default: the app's default).
     #[arg(long)]
     pub pool_size: Option<u32>,
+    /// Spread the candidates' pressing of Start over this many milliseconds (0: all at once).
+    #[arg(long, default_value_t = 0)]
+    pub start_spread_ms: u64,
     /// The question bank to serve.
     #[arg(long, default_value = "question-bank")]
     pub bank: PathBuf,
@@ -342,8 +343,9 @@ fn rows(stats: &Stats) -> Vec<Row> {
         .collect()
 }
 
-fn rss_mib() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// RSS and its high-water mark of process `pid`, in MiB.
+fn rss_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
             .lines()
@@ -391,13 +393,9 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let database = Database::open_sized(args.db.database_url.as_deref(), &data_dir, pool_size).await?;
     crate::bank::sync::sync(&database.pool, &bank).await?;
 
-    let mut settings = Settings::for_tests(args.bank.clone());
-    settings.pool_size = pool_size;
-    settings.trusted_proxies = 1;
-    settings.max_connections = 100_000;
-    let app = Application::build(settings, database.pool.clone()).await?;
-    let app_addr = app.addr();
-    tokio::spawn(app.run_until(std::future::pending()));
+    // The app runs as its own process (`mockexam serve`), so its memory is measured alone.
+    let mut app = App::start(&args.bank, &database_url(&database)?, pool_size)?;
+    let app_addr = app.addr;
     let bare_pool = crate::db::connect_sized(&database_url(&database)?, pool_size).await?;
     let bare_addr = serve_bare(bare_pool).await?;
 
@@ -430,6 +428,9 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
         gate: gate.clone(),
         stats,
     };
+    if args.start_spread_ms > 0 {
+        println!("(candidates press Start spread over {} ms)", args.start_spread_ms);
+    }
     println!(
         "bench load: {} candidates, {} requests in flight at most, think {} ms, pool {} connections, {} questions a mock",
         args.candidates, args.concurrency, args.think_ms, pool_size, bank.exams[0].blueprint.question_count
@@ -438,7 +439,7 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
     // The client's ceiling: a static asset, no database.
     let ceiling = Arc::new(Stats::default());
     let ceiling_browsers: Vec<Browser> =
-        (0..args.concurrency.max(1)).map(|i| browser(i, format!("http://{app_addr}"), ceiling.clone())).collect();
+        (0..args.concurrency.clamp(1, 16)).map(|i| browser(i, format!("http://{app_addr}"), ceiling.clone())).collect();
     each(ceiling_browsers, |mut b, _| async move {
         for _ in 0..200 {
             if let Err(e) = b.get("client ceiling: GET /assets/style.css", "/assets/style.css").await {
@@ -467,10 +468,15 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let attempts: Arc<Mutex<Vec<(usize, Uuid, String)>>> = Arc::default();
     let exam2 = exam.clone();
     let att = attempts.clone();
+    let spread = args.start_spread_ms;
     let browsers = each(browsers, move |mut b, i| {
         let (barrier, exam, att) = (barrier.clone(), exam2.clone(), att.clone());
         async move {
             barrier.wait().await;
+            if spread > 0 {
+                let wait = rand::Rng::gen_range(&mut rand::thread_rng(), 0..spread);
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+            }
             let r = start(&mut b, &exam)
                 .await
                 .map(|(id, token)| att.lock().unwrap_or_else(|e| e.into_inner()).push((i, id, token)));
@@ -529,11 +535,12 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
     let think = Duration::from_millis(args.think_ms);
     let bc = by_candidate.clone();
     let peak_rss = Arc::new(Mutex::new(0f64));
+    let app_pid = app.pid;
     let watcher = {
         let peak = peak_rss.clone();
         tokio::spawn(async move {
             loop {
-                let (rss, _) = rss_mib();
+                let (rss, _) = rss_mib(app_pid);
                 {
                     let mut p = peak.lock().unwrap_or_else(|e| e.into_inner());
                     *p = p.max(rss);
@@ -634,23 +641,73 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
             r.label, r.requests, r.errors, r.rps, r.p50, r.p95, r.p99, vs, t
         );
     }
-    let (rss, hwm) = rss_mib();
+    let (rss, hwm) = rss_mib(app.pid);
+    let (bench_rss, _) = rss_mib(std::process::id());
     let peak = *peak_rss.lock().unwrap_or_else(|e| e.into_inner());
     println!();
     println!(
-        "flow: {:.1} s for {} candidates; process RSS (app + client + baseline in one process) peak {:.0} MiB during the flow, high-water {:.0} MiB, now {:.0} MiB",
+        "flow: {:.1} s for {} candidates; app process RSS: peak {:.0} MiB sampled during the flow, high-water {:.0} MiB, now {:.0} MiB (this bench process: {:.0} MiB)",
         flow_secs,
         by_candidate.len(),
         peak,
         hwm,
-        rss
+        rss,
+        bench_rss
     );
     println!(
         "tx/req: database transactions per request (pg_stat_database), measured by a probe of one request per candidate"
     );
+    app.stop();
     database.close().await;
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `mockexam serve` as a child process on a free port.
+struct App {
+    child: std::process::Child,
+    pid: u32,
+    addr: SocketAddr,
+}
+
+impl App {
+    fn start(bank: &std::path::Path, url: &str, pool_size: u32) -> anyhow::Result<Self> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe()?)
+            .args(["serve", "--bind", "127.0.0.1:0", "--trusted-proxies", "1", "--max-connections", "100000"])
+            .arg("--pool-size")
+            .arg(pool_size.to_string())
+            .arg("--bank")
+            .arg(bank)
+            .arg("--database-url")
+            .arg(url)
+            .env("RUST_LOG", "warn,mockexam::server=info")
+            .env_remove("MOCKEXAM_LOG_FORMAT")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        let pid = child.id();
+        let mut lines = std::io::BufReader::new(child.stderr.take().expect("piped")).lines();
+        let addr = loop {
+            let Some(line) = lines.next() else { anyhow::bail!("mockexam serve exited before listening") };
+            let line = line?;
+            if let Some(i) = line.find("listening on http://") {
+                break line[i + "listening on http://".len()..].trim().parse()?;
+            }
+        };
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                eprintln!("app: {line}")
+            }
+        });
+        Ok(Self { child, pid, addr })
+    }
+
+    fn stop(&mut self) {
+        // SAFETY: signalling the child we started.
+        unsafe { libc::kill(self.pid as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
 }
 
 fn database_url(database: &Database) -> anyhow::Result<String> {

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod page;
 mod security;
 pub mod session;
+mod session_store;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -174,7 +175,7 @@ pub fn raise_open_file_limit() {
 }
 
 pub fn router(state: AppState) -> Router {
-    let store = PostgresStore::new(state.pool.clone());
+    let store = session_store::CachedStore::new(PostgresStore::new(state.pool.clone()));
     let sessions = SessionManagerLayer::new(store)
         .with_name("mockexam_session")
         .with_http_only(true)

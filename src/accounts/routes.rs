@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{AccountError, Email, NewPassword, Role, throttle};
+use crate::web::csrf::cookie;
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{Form, Query};
 use crate::web::{AppState, Ctx, CurrentUser, render};
@@ -126,14 +127,14 @@ async fn signin(
     };
     // The attempt stays on record as a failure unless the password is right, or was never checked
     // (the server was too busy to hash it: that was no guess).
-    let checked = super::authenticate(&state.pool, &email, &form.password).await;
-    let Some(user) = (match checked {
+    let user = match super::authenticate(&state.pool, &email, &form.password).await {
         Ok(user) => user,
         Err(e) => {
             throttle::not_a_failure(&state.pool, attempt).await?;
             return Err(e.into());
         }
-    }) else {
+    };
+    let Some(user) = user else {
         let page = SignInPage { ctx: &ctx, email: &form.email, next, error: Some("Wrong email or password.".into()) };
         return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
     };
@@ -248,8 +249,6 @@ fn safe_next(next: Option<&str>) -> &str {
         _ => "/",
     }
 }
-
-use crate::web::csrf::cookie;
 
 #[cfg(test)]
 mod tests {

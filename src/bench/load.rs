@@ -27,6 +27,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use rand::Rng;
 use sqlx::PgPool;
 use tokio::sync::{Barrier, Semaphore};
 use uuid::Uuid;
@@ -474,7 +475,7 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
         async move {
             barrier.wait().await;
             if spread > 0 {
-                let wait = rand::Rng::gen_range(&mut rand::thread_rng(), 0..spread);
+                let wait = rand::thread_rng().gen_range(0..spread);
                 tokio::time::sleep(Duration::from_millis(wait)).await;
             }
             let r = start(&mut b, &exam)

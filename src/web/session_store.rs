@@ -2,7 +2,7 @@
 //!
 //! Every signed-in request needs its session, so without this each page costs a round trip before
 //! its own work. Writes go to PostgreSQL first and then to the copy here; reads within [`FRESH_FOR`]
-//! of the last read or write use the copy. Safe because what must take effect at once does not
+//! of the last load from PostgreSQL or the last write use the copy. Safe because what must take effect at once does not
 //! depend on it: signing out revokes the login row, which every request checks in the database, and
 //! the sign-out itself deletes the copy. With several app processes, a notice written by one can show
 //! up to [`FRESH_FOR`] later on another.

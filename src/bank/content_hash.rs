@@ -69,6 +69,7 @@ mod tests {
             explanation: "Because.".into(),
             path: PathBuf::from("a.md"),
             line: 1,
+            source: String::new(),
         }
     }
 

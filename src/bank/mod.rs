@@ -31,6 +31,7 @@ pub mod sync;
 pub mod synthetic;
 mod toml_error;
 pub mod validate;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
@@ -148,6 +149,8 @@ pub struct Question {
     pub path: PathBuf,
     /// Line of the header start (always 1: the header opens the file).
     pub line: usize,
+    /// The file's text exactly as read; like `path`, not part of the content hash.
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +172,7 @@ impl Question {
         self.options.iter().filter(|option| option.correct).count()
     }
 
-    /// Hex SHA-256 of everything but `path` and `line`, so moving a file keeps the hash and any
+    /// Hex SHA-256 of everything but `path`, `line` and `source`, so moving a file keeps the hash and any
     /// edit to what a candidate sees (or to the metadata) changes it.
     pub fn content_hash(&self) -> String {
         content_hash::content_hash(self)
@@ -181,6 +184,8 @@ impl Question {
 pub struct ExamBank {
     pub dir: PathBuf,
     pub blueprint: Blueprint,
+    /// `blueprint.toml` exactly as read (what an export writes back).
+    pub blueprint_source: String,
     pub questions: Vec<Question>,
 }
 

@@ -22,7 +22,7 @@ pub struct ExamSummary {
 pub async fn exams(pool: &PgPool) -> sqlx::Result<Vec<ExamSummary>> {
     let rows = sqlx::query!(
         r#"select e.code, e.name,
-                  (select count(*) from questions q where q.exam_code = e.code and q.retired_at is null) as "live!"
+                  (select count(*) from questions q where q.exam_code = e.code and q.status = 'live') as "live!"
            from exams e order by e.code"#
     )
     .fetch_all(pool)

@@ -36,8 +36,20 @@ impl Database {
             Some(url) => (url.to_string(), None),
             None => {
                 let dir = data_dir.join("postgres");
-                let server = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir)).await??;
-                (server.url(EMBEDDED_DATABASE), Some(server))
+                let started = {
+                    let dir = dir.clone();
+                    tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir)).await?
+                };
+                match started {
+                    Ok(server) => (server.url(EMBEDDED_DATABASE), Some(server)),
+                    // A running server owns the cluster: use it (commands run beside `serve`).
+                    Err(e @ embedded::EmbeddedError::InUse(_)) => {
+                        let url = EmbeddedPostgres::running_url(&dir, EMBEDDED_DATABASE).ok_or(e)?;
+                        tracing::info!("the embedded PostgreSQL is run by another mockexam process; using it");
+                        (url, None)
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
         };
         create_database_if_missing(&url).await?;

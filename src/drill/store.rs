@@ -38,7 +38,7 @@ pub async fn candidates(
                   )) as "missed_in_attempt!"
            from questions q join question_versions v on v.id = q.current_version_id
            left join review_states r on r.user_id = $2 and r.exam_code = q.exam_code and r.question_id = q.id
-           where q.exam_code = $1 and q.retired_at is null"#,
+           where q.exam_code = $1 and q.status = 'live'"#,
         exam,
         user_id,
         attempt
@@ -397,7 +397,7 @@ pub async fn list_for_user(pool: &PgPool, user_id: Uuid) -> sqlx::Result<Vec<Dri
 pub async fn due_counts(pool: &PgPool, user_id: Uuid) -> sqlx::Result<Vec<(String, i64)>> {
     let rows = sqlx::query!(
         r#"select r.exam_code, count(*) as "n!" from review_states r
-           join questions q on q.exam_code = r.exam_code and q.id = r.question_id and q.retired_at is null
+           join questions q on q.exam_code = r.exam_code and q.id = r.question_id and q.status = 'live'
            where r.user_id = $1 and r.due_at <= now() group by r.exam_code order by r.exam_code"#,
         user_id
     )

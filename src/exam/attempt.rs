@@ -84,7 +84,7 @@ pub async fn start(
                      join question_versions seen on seen.id = ai.question_version_id
                     where a.user_id = $2 and seen.exam_code = q.exam_code and seen.question_id = q.id) as last_seen
            from questions q join question_versions v on v.id = q.current_version_id
-           where q.exam_code = $1 and q.retired_at is null"#,
+           where q.exam_code = $1 and q.status = 'live'"#,
         blueprint.code,
         user_id
     )

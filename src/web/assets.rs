@@ -17,6 +17,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("style.css", "text/css; charset=utf-8", include_str!("../../assets/style.css")),
     ("exam.js", "text/javascript; charset=utf-8", include_str!("../../assets/exam.js")),
     ("drill.js", "text/javascript; charset=utf-8", include_str!("../../assets/drill.js")),
+    ("authoring.js", "text/javascript; charset=utf-8", include_str!("../../assets/authoring.js")),
 ];
 
 /// The first 16 hex digits of each file's SHA-256, in `FILES` order.

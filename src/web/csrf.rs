@@ -101,12 +101,17 @@ async fn check(req: Request, anon_cookie: Option<&str>) -> Result<Request, AppEr
             Err(AppError::CsrfRejected)
         };
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    // A file upload (multipart) carries the token in the address, so the body (megabytes) is not read
+    // twice; the form's action is `...?csrf=TOKEN`.
+    if content_type.starts_with("multipart/form-data") {
+        let sent = req.uri().query().and_then(|q| form_urlencoded_field(q.as_bytes(), FORM_FIELD));
+        return match sent {
+            Some(sent) if constant_time_eq(sent.as_bytes(), expected.as_bytes()) => Ok(req),
+            _ => Err(AppError::CsrfRejected),
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(AppError::CsrfRejected);
     }
     // Read the (size-capped) form, find the token, and hand the same bytes on to the handler.

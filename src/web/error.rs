@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use crate::accounts::AccountError;
+use crate::authoring::AuthoringError;
 use crate::drill::DrillError;
 use crate::exam::ExamError;
 
@@ -163,6 +164,19 @@ impl From<DrillError> for AppError {
             e @ DrillError::Empty => AppError::Unprocessable(e.to_string()),
             e @ DrillError::Finished => AppError::Conflict(e.to_string()),
             DrillError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<AuthoringError> for AppError {
+    fn from(e: AuthoringError) -> Self {
+        match e {
+            AuthoringError::NotFound => AppError::NotFound,
+            e @ (AuthoringError::Changed | AuthoringError::Transition { .. }) => AppError::Conflict(e.to_string()),
+            e @ (AuthoringError::IdTaken(_) | AuthoringError::NoChange | AuthoringError::Unreadable(_)) => {
+                AppError::Unprocessable(e.to_string())
+            }
+            AuthoringError::Db(e) => e.into(),
         }
     }
 }

@@ -75,7 +75,7 @@ fn exam_dirs(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
 fn load_exam(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<ExamBank> {
     let blueprint_path = dir.join(BLUEPRINT);
     let blueprint = read_text(&blueprint_path)
-        .and_then(|text| parse_blueprint(&blueprint_path, &text))
+        .and_then(|text| parse_blueprint(&blueprint_path, &text).map(|blueprint| (blueprint, text)))
         .map_err(|problems| diagnostics.extend(problems))
         .ok();
 
@@ -89,8 +89,8 @@ fn load_exam(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<ExamBank> 
     }
     files.sort();
 
-    let questions = check_questions(&files, blueprint.as_ref(), diagnostics);
-    blueprint.map(|blueprint| ExamBank { dir: dir.to_path_buf(), blueprint, questions })
+    let questions = check_questions(&files, blueprint.as_ref().map(|(blueprint, _)| blueprint), diagnostics);
+    blueprint.map(|(blueprint, blueprint_source)| ExamBank { dir: dir.to_path_buf(), blueprint, blueprint_source, questions })
 }
 
 /// Reads, parses and checks the question files of one exam; returns the valid questions in

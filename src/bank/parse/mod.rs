@@ -23,6 +23,8 @@ pub struct QuestionSource {
     pub explanation: Option<Block>,
     /// The last line of the file, where missing parts would go.
     pub end_line: usize,
+    /// The file's text exactly as read (what an export writes back).
+    pub text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -69,8 +71,8 @@ const LAYOUT_HINT: &str = "option text continues on lines indented by two spaces
 
 /// Splits a question file into header, stem, options and explanation. Fails (with every
 /// problem found) when the file does not have that shape.
-pub fn parse_source(path: &Path, text: &str) -> Result<QuestionSource, Vec<Diagnostic>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+pub fn parse_source(path: &Path, original: &str) -> Result<QuestionSource, Vec<Diagnostic>> {
+    let text = original.strip_prefix('\u{feff}').unwrap_or(original);
     let lines: Vec<&str> = text.lines().collect();
     let fail = |line, message: &str| Err(vec![Diagnostic::error(path, line, message)]);
     if lines.first().map(|line| line.trim_end()) != Some(HEADER_FENCE) {
@@ -94,6 +96,7 @@ pub fn parse_source(path: &Path, text: &str) -> Result<QuestionSource, Vec<Diagn
         options: body.options,
         explanation: body.explanation,
         end_line: lines.len(),
+        text: original.to_string(),
     })
 }
 

@@ -80,6 +80,7 @@ pub fn build_question(source: &QuestionSource) -> Option<Question> {
         explanation: source.explanation.as_ref().map(|e| e.text.clone()).unwrap_or_default(),
         path: source.path.clone(),
         line: 1,
+        source: source.text.clone(),
     })
 }
 

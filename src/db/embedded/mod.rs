@@ -196,6 +196,15 @@ impl EmbeddedPostgres {
         }
     }
 
+    /// The URL of the cluster in `dir` that another mockexam process (a running server) has started, so a
+    /// command such as `bank export` or `user add` can work beside it. None when it is not running.
+    pub fn running_url(dir: &Path, database: &str) -> Option<String> {
+        let port: u16 = fs::read_to_string(dir.join("port")).ok()?.trim().parse().ok()?;
+        let password = fs::read_to_string(dir.join("password")).ok()?;
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        Some(format!("postgres://postgres:{}@127.0.0.1:{port}/{database}", password.trim()))
+    }
+
     /// Connection URL for a database of this cluster.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres:{}@127.0.0.1:{}/{}", self.password, self.port, database)

@@ -43,7 +43,47 @@ impl Checked {
 /// (its id may not change); `None` for a new question (its id must be new). `others` are the exam's
 /// other questions.
 pub fn check(bp: &Blueprint, path: &Path, text: &str, editing: Option<&str>, others: &[Other]) -> Checked {
-    let fail = |diagnostics| Checked { question: None, diagnostics, near_duplicates: vec![] };
+    let mut checked = check_alone(bp, path, text, editing, others);
+    if let Some(stem) = checked.stem.take() {
+        let others: Vec<&Other> = others.iter().filter(|o| Some(o.id.as_str()) != editing).collect();
+        let stems: Vec<&str> = std::iter::once(stem.0.as_str()).chain(others.iter().map(|o| o.stem.as_str())).collect();
+        for pair in similar_pairs(&stems, NEAR_DUPLICATE_SIMILARITY).into_iter().filter(|p| p.first == 0) {
+            checked.near_duplicate(path, stem.1, &others[pair.second - 1].id, pair.similarity);
+        }
+        checked.finish();
+    }
+    checked.checked
+}
+
+/// A check without the near-duplicate search, which a caller checking many texts runs once for all.
+pub struct Partial {
+    pub checked: Checked,
+    /// The stem and its line, when the text parsed.
+    pub stem: Option<(String, usize)>,
+}
+
+impl Partial {
+    pub fn near_duplicate(&mut self, path: &Path, line: usize, other: &str, similarity: f64) {
+        self.checked.diagnostics.push(Diagnostic::warning(
+            path,
+            line,
+            format!(
+                "the stem is nearly the same as the stem of \"{other}\" ({:.0}% of their three-word phrases are \
+                 shared): make the two questions ask different things",
+                similarity * 100.0
+            ),
+        ));
+        self.checked.near_duplicates.push(other.to_string());
+    }
+
+    /// Sorts the messages: errors first, then by line.
+    pub fn finish(&mut self) {
+        self.checked.diagnostics.sort_by_key(|d| (!d.is_error(), d.line));
+    }
+}
+
+pub fn check_alone(bp: &Blueprint, path: &Path, text: &str, editing: Option<&str>, others: &[Other]) -> Partial {
+    let fail = |diagnostics| Partial { checked: Checked { question: None, diagnostics, near_duplicates: vec![] }, stem: None };
     if text.len() > MAX_SOURCE_BYTES {
         let message = format!(
             "the question is {} KiB; a question may be at most {} KiB: shorten the stem or the explanation",
@@ -73,27 +113,12 @@ pub fn check(bp: &Blueprint, path: &Path, text: &str, editing: Option<&str>, oth
             _ => {}
         }
     }
-    let mut near_duplicates = vec![];
-    let others: Vec<&Other> = others.iter().filter(|o| Some(o.id.as_str()) != editing).collect();
-    let stems: Vec<&str> =
-        std::iter::once(source.stem.text.as_str()).chain(others.iter().map(|o| o.stem.as_str())).collect();
-    for pair in similar_pairs(&stems, NEAR_DUPLICATE_SIMILARITY).into_iter().filter(|p| p.first == 0) {
-        let other = &others[pair.second - 1];
-        found.push(Diagnostic::warning(
-            path,
-            source.stem.line,
-            format!(
-                "the stem is nearly the same as the stem of \"{}\" ({:.0}% of their three-word phrases are shared): \
-                 make the two questions ask different things",
-                other.id,
-                pair.similarity * 100.0
-            ),
-        ));
-        near_duplicates.push(other.id.clone());
-    }
     found.sort_by_key(|d| (!d.is_error(), d.line));
     let question = if found.iter().any(Diagnostic::is_error) { None } else { build_question(&source) };
-    Checked { question, diagnostics: found, near_duplicates }
+    Partial {
+        checked: Checked { question, diagnostics: found, near_duplicates: vec![] },
+        stem: Some((source.stem.text.clone(), source.stem.line)),
+    }
 }
 
 /// The text a new question starts from: a valid skeleton for the task, to be filled in.

@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::editor::{Other, check};
+use super::editor::{Other, check_alone};
+use crate::bank::similarity::similar_pairs;
+use crate::bank::validate::NEAR_DUPLICATE_SIMILARITY;
 use crate::bank::write::to_source;
 use crate::bank::{AnswerOption, Blueprint, Diagnostic, Difficulty, Question};
 
@@ -328,25 +330,53 @@ fn question(
 /// twice. Returns the questions, each with its source text, and every message with the GIFT line of its
 /// question; any error means nothing may be saved.
 pub fn validate(bp: &Blueprint, path: &Path, imported: Vec<Imported>, others: &[Other]) -> (Vec<Question>, Vec<Diagnostic>) {
-    let mut questions = vec![];
     let mut found = vec![];
     let mut seen = std::collections::HashMap::new();
+    let mut checks = vec![];
     for Imported { line, question } in imported {
         if let Some(first) = seen.insert(question.id.clone(), line) {
             found.push(Diagnostic::error(path, line, format!("the id \"{}\" is also used on line {first}", question.id)));
         }
         let source = to_source(&question);
-        let checked = check(bp, &question.path, &source, Some(&question.id), others);
-        for d in checked.diagnostics {
+        let partial = check_alone(bp, &question.path, &source, Some(&question.id), others);
+        checks.push((line, question, source, partial));
+    }
+    // One near-duplicate search over the imported stems and the bank's others (not one per question).
+    let imported_ids: std::collections::HashSet<&str> = checks.iter().map(|(_, q, _, _)| q.id.as_str()).collect();
+    let rest: Vec<&Other> = others.iter().filter(|o| !imported_ids.contains(o.id.as_str())).collect();
+    let mut stems: Vec<&str> = checks.iter().map(|(_, q, _, _)| q.stem.as_str()).collect();
+    stems.extend(rest.iter().map(|o| o.stem.as_str()));
+    let n = checks.len();
+    let name = |i: usize| if i < n { checks[i].1.id.clone() } else { rest[i - n].id.clone() };
+    let mut near: Vec<(usize, String, f64)> = vec![];
+    for pair in similar_pairs(&stems, NEAR_DUPLICATE_SIMILARITY) {
+        if pair.first < n {
+            near.push((pair.first, name(pair.second), pair.similarity));
+        }
+        if pair.second < n {
+            near.push((pair.second, name(pair.first), pair.similarity));
+        }
+    }
+    for (i, other, similarity) in near {
+        let (_, q, _, partial) = &mut checks[i];
+        let line = partial.stem.as_ref().map_or(0, |s| s.1);
+        let path = q.path.clone();
+        partial.near_duplicate(&path, line, &other, similarity);
+    }
+    let mut questions = vec![];
+    for (line, question, source, mut partial) in checks {
+        partial.finish();
+        for d in partial.checked.diagnostics {
             let at = if d.line > 0 { format!(" (line {} of its Markdown)", d.line) } else { String::new() };
             let message = format!("question \"{}\"{at}: {}", question.id, d.message);
             found.push(Diagnostic { path: path.to_path_buf(), line, severity: d.severity, message });
         }
-        if let Some(mut q) = checked.question {
+        if let Some(mut q) = partial.checked.question {
             q.source = source;
             questions.push(q);
         }
     }
+    found.sort_by_key(|d| d.line);
     (questions, found)
 }
 

@@ -224,7 +224,9 @@ async fn questions(command: BankCommand) -> anyhow::Result<ExitCode> {
         let all = bank::store::exams(pool).await?;
         let code = wanted.or_else(|| all.first().map(|e| e.code.clone()));
         let code = code.filter(|c| all.iter().any(|e| &e.code == c));
-        let Some(code) = code else { anyhow::bail!("no such exam in the database (start the server once to sync the bank)") };
+        let Some(code) = code else {
+            anyhow::bail!("no such exam in the database (start the server once to sync the bank)")
+        };
         bank::store::stored_blueprint(pool, &code).await?.ok_or_else(|| anyhow::anyhow!("exam {code} has no blueprint"))
     };
     let result: anyhow::Result<ExitCode> = async {

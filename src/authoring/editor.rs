@@ -83,7 +83,8 @@ impl Partial {
 }
 
 pub fn check_alone(bp: &Blueprint, path: &Path, text: &str, editing: Option<&str>, others: &[Other]) -> Partial {
-    let fail = |diagnostics| Partial { checked: Checked { question: None, diagnostics, near_duplicates: vec![] }, stem: None };
+    let fail =
+        |diagnostics| Partial { checked: Checked { question: None, diagnostics, near_duplicates: vec![] }, stem: None };
     if text.len() > MAX_SOURCE_BYTES {
         let message = format!(
             "the question is {} KiB; a question may be at most {} KiB: shorten the stem or the explanation",

@@ -53,9 +53,10 @@ pub fn export(bp: &Blueprint, questions: &[Question]) -> String {
         if in_task.is_empty() {
             continue;
         }
-        let category = [bp.code.clone(), format!("{} {}", domain.number, domain.title), format!("{} {}", task.id, task.title)]
-            .map(|level| level.replace('/', "-"))
-            .join("/");
+        let category =
+            [bp.code.clone(), format!("{} {}", domain.number, domain.title), format!("{} {}", task.id, task.title)]
+                .map(|level| level.replace('/', "-"))
+                .join("/");
         let _ = writeln!(out, "$CATEGORY: {category}\n");
         for q in in_task {
             write_question(&mut out, q);
@@ -147,7 +148,11 @@ pub fn import(bp: &Blueprint, path: &Path, text: &str) -> Result<Vec<Imported>, 
             if let Some(json) = trimmed.strip_prefix(META.trim_end()) {
                 match serde_json::from_str(json.trim()) {
                     Ok(m) => meta = Some(m),
-                    Err(e) => problems.push(Diagnostic::error(path, line_no, format!("the mockexam comment is not valid JSON: {e}"))),
+                    Err(e) => problems.push(Diagnostic::error(
+                        path,
+                        line_no,
+                        format!("the mockexam comment is not valid JSON: {e}"),
+                    )),
                 }
             } else if trimmed.starts_with("//") {
             } else if let Some(c) = trimmed.strip_prefix("$CATEGORY:") {
@@ -242,9 +247,9 @@ fn question(
         id = Some(unescape(&named[..end]).trim().to_string());
         rest = named[end + 2..].trim_start();
     }
-    let id = id.filter(|id| !id.is_empty()).ok_or_else(|| {
-        fail("every question needs a name, used as its id: start it with ::the-question-id::".into())
-    })?;
+    let id = id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| fail("every question needs a name, used as its id: start it with ::the-question-id::".into()))?;
     if let Some(format) = rest.strip_prefix('[') {
         let end = format.find(']').ok_or_else(|| fail("the text format opened with '[' is never closed".into()))?;
         let name = &format[..end];
@@ -253,7 +258,8 @@ fn question(
         }
         rest = &format[end + 1..];
     }
-    let open = find_unescaped(rest, '{').ok_or_else(|| fail(format!("question \"{id}\" has no answer block {{...}}")))?;
+    let open =
+        find_unescaped(rest, '{').ok_or_else(|| fail(format!("question \"{id}\" has no answer block {{...}}")))?;
     let close = find_unescaped(&rest[open..], '}')
         .map(|i| open + i)
         .ok_or_else(|| fail(format!("the answer block of \"{id}\" opened with '{{' is never closed with '}}'")))?;
@@ -274,7 +280,8 @@ fn question(
         let (mark, text) = piece.split_at(piece.chars().next().map_or(0, char::len_utf8));
         let (weight, text) = match text.strip_prefix('%') {
             Some(w) => {
-                let end = w.find('%').ok_or_else(|| fail(format!("an answer weight of \"{id}\" is not closed with '%'")))?;
+                let end =
+                    w.find('%').ok_or_else(|| fail(format!("an answer weight of \"{id}\" is not closed with '%'")))?;
                 let value: f64 = w[..end]
                     .parse()
                     .map_err(|_| fail(format!("the answer weight %{}% of \"{id}\" is not a number", &w[..end])))?;
@@ -294,9 +301,8 @@ fn question(
         };
         options.push(AnswerOption { text: unescape(text.trim()), rationale: unescape(rationale.trim()), correct });
     }
-    let (category, category_line) = category.ok_or_else(|| {
-        fail(format!("question \"{id}\" has no $CATEGORY: line before it naming its task statement"))
-    })?;
+    let (category, category_line) = category
+        .ok_or_else(|| fail(format!("question \"{id}\" has no $CATEGORY: line before it naming its task statement")))?;
     let task = category.rsplit('/').next().and_then(|level| level.split_whitespace().next()).unwrap_or_default();
     if bp.task(task).is_none() {
         return Err(Diagnostic::error(
@@ -329,13 +335,22 @@ fn question(
 /// Runs the file rules on every imported question (as the text of its file) and checks that no id appears
 /// twice. Returns the questions, each with its source text, and every message with the GIFT line of its
 /// question; any error means nothing may be saved.
-pub fn validate(bp: &Blueprint, path: &Path, imported: Vec<Imported>, others: &[Other]) -> (Vec<Question>, Vec<Diagnostic>) {
+pub fn validate(
+    bp: &Blueprint,
+    path: &Path,
+    imported: Vec<Imported>,
+    others: &[Other],
+) -> (Vec<Question>, Vec<Diagnostic>) {
     let mut found = vec![];
     let mut seen = std::collections::HashMap::new();
     let mut checks = vec![];
     for Imported { line, question } in imported {
         if let Some(first) = seen.insert(question.id.clone(), line) {
-            found.push(Diagnostic::error(path, line, format!("the id \"{}\" is also used on line {first}", question.id)));
+            found.push(Diagnostic::error(
+                path,
+                line,
+                format!("the id \"{}\" is also used on line {first}", question.id),
+            ));
         }
         let source = to_source(&question);
         let partial = check_alone(bp, &question.path, &source, Some(&question.id), others);
@@ -395,7 +410,8 @@ mod tests {
     fn the_whole_shipped_bank_survives_export_then_import() {
         let questions = shipped();
         let text = export(&mls_c01(), &questions);
-        let back = import(&mls_c01(), Path::new("bank.gift"), &text).unwrap_or_else(|d| panic!("{:?}", &d[..3.min(d.len())]));
+        let back =
+            import(&mls_c01(), Path::new("bank.gift"), &text).unwrap_or_else(|d| panic!("{:?}", &d[..3.min(d.len())]));
         assert_eq!(back.len(), questions.len());
         for q in &questions {
             let b = back.iter().find(|b| b.question.id == q.id).expect("every question comes back");
@@ -448,7 +464,8 @@ mod tests {
 
     #[test]
     fn a_foreign_file_without_metadata_gets_defaults() {
-        let text = "$CATEGORY: $course$/MLS-C01/2.1 Sanitize\n\n::imp-1::What is 2+2?{=4#right ~3#no ~5#no ~22#no####Sums.}\n";
+        let text =
+            "$CATEGORY: $course$/MLS-C01/2.1 Sanitize\n\n::imp-1::What is 2+2?{=4#right ~3#no ~5#no ~22#no####Sums.}\n";
         let back = import(&mls_c01(), Path::new("m.gift"), text).expect("imports");
         let q = &back[0].question;
         assert_eq!((q.task.as_str(), q.difficulty, q.options.len()), ("2.1", Difficulty::Medium, 4));

@@ -370,7 +370,9 @@ fn may_save(form: &EditForm, checked: &Checked) -> Result<(), String> {
         return Err("Not saved: fix the errors below first.".into());
     }
     if checked.has_warnings() && form.confirm.is_none() {
-        return Err("Not saved yet: read the warnings below, then tick “Save despite the warnings” and save again.".into());
+        return Err(
+            "Not saved yet: read the warnings below, then tick “Save despite the warnings” and save again.".into()
+        );
     }
     if form.note.trim().is_empty() {
         return Err("Not saved: say in a few words what you changed (the change note).".into());
@@ -628,7 +630,10 @@ async fn gift_export(State(state): State<AppState>, _: Instructor, Query(q): Que
     let questions = store::current_questions(&state.pool, &bp.code, &["live"]).await?;
     let text = gift::export(&bp, &questions);
     let disposition = format!("attachment; filename=\"{}.gift.txt\"", bp.code.to_lowercase());
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], text)
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        text,
+    )
         .into_response())
 }
 
@@ -642,10 +647,12 @@ async fn gift_import(
 ) -> AppResult<Response> {
     let mut exam = None;
     let mut file: Option<(String, Vec<u8>)> = None;
-    let unreadable = |_| AppError::BadRequest(format!(
-        "The upload could not be read (a GIFT file may be at most {} MiB).",
-        GIFT_UPLOAD_LIMIT >> 20
-    ));
+    let unreadable = |_| {
+        AppError::BadRequest(format!(
+            "The upload could not be read (a GIFT file may be at most {} MiB).",
+            GIFT_UPLOAD_LIMIT >> 20
+        ))
+    };
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         match field.name() {
             Some("exam") => exam = Some(field.text().await.map_err(unreadable)?),
@@ -657,8 +664,11 @@ async fn gift_import(
         }
     }
     let (_, bp) = exam_of(&state, exam.as_deref()).await?;
-    let (name, bytes) = file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| AppError::BadRequest("Choose a GIFT file to upload.".into()))?;
-    let page = |problems, result| GiftPage { ctx: &ctx, exam: &bp, problems, result, limit_mib: GIFT_UPLOAD_LIMIT >> 20 };
+    let (name, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::BadRequest("Choose a GIFT file to upload.".into()))?;
+    let page =
+        |problems, result| GiftPage { ctx: &ctx, exam: &bp, problems, result, limit_mib: GIFT_UPLOAD_LIMIT >> 20 };
     let Ok(text) = String::from_utf8(bytes) else {
         let d = Diagnostic::error(FsPath::new(&name), 0, "the file is not UTF-8 text: save it with UTF-8 encoding");
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page(vec![d], None))?).into_response());

@@ -461,18 +461,38 @@ pub async fn restore(
 }
 
 /// Moves a question through its lifecycle (see [`Lifecycle`]).
-pub async fn set_status(pool: &PgPool, exam: &str, id: &str, user: Uuid, action: Lifecycle) -> Result<(), AuthoringError> {
+pub async fn set_status(
+    pool: &PgPool,
+    exam: &str,
+    id: &str,
+    user: Uuid,
+    action: Lifecycle,
+) -> Result<(), AuthoringError> {
     let mut tx = pool.begin().await?;
     lock(&mut tx).await?;
     let current = lock_current(&mut tx, exam, id).await?;
     let to = action
         .next(&current.status)
         .ok_or_else(|| AuthoringError::Transition { from: current.status.clone(), action: action.as_str() })?;
-    sqlx::query!("update questions set status = $3, status_by = $4 where exam_code = $1 and id = $2", exam, id, to, user)
-        .execute(&mut *tx)
-        .await?;
-    audit_by(&mut tx, Some(user), exam, id, action.done(), Some(current.version_id), &format!("{} → {to}", current.status))
-        .await?;
+    sqlx::query!(
+        "update questions set status = $3, status_by = $4 where exam_code = $1 and id = $2",
+        exam,
+        id,
+        to,
+        user
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit_by(
+        &mut tx,
+        Some(user),
+        exam,
+        id,
+        action.done(),
+        Some(current.version_id),
+        &format!("{} → {to}", current.status),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -485,7 +505,13 @@ pub struct ImportReport {
 }
 
 /// Saves imported questions in one transaction: new ids are added (live), changed ones get a new version.
-pub async fn import(pool: &PgPool, exam: &str, user: Option<Uuid>, questions: &[Question], note: &str) -> Result<ImportReport, AuthoringError> {
+pub async fn import(
+    pool: &PgPool,
+    exam: &str,
+    user: Option<Uuid>,
+    questions: &[Question],
+    note: &str,
+) -> Result<ImportReport, AuthoringError> {
     let mut tx = pool.begin().await?;
     lock(&mut tx).await?;
     let mut report = ImportReport::default();

@@ -99,11 +99,7 @@ async fn an_instructor_finds_fixes_previews_saves_diffs_and_exports_exactly_that
     assert!(source.starts_with("+++\n"), "the editor holds the file's text");
     let stem_line = source.split("+++\n").nth(2).and_then(|body| body.lines().find(|l| !l.trim().is_empty()));
     let stem_line = stem_line.expect("the stem's first line").to_string();
-    let word = stem_line
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .max_by_key(|w| w.len())
-        .expect("a word")
-        .to_string();
+    let word = stem_line.split(|c: char| !c.is_ascii_alphabetic()).max_by_key(|w| w.len()).expect("a word").to_string();
     let found = app.text(&format!("/instructor/questions?exam=MLS-C01&q={word}")).await;
     assert!(found.contains(&format!("/instructor/questions/{QUESTION}/edit")), "searching {word:?} finds the question");
     assert!(text_at(&found, "#match-count").contains("match"));
@@ -235,17 +231,18 @@ async fn a_broken_source_keeps_the_text_shows_every_error_with_its_line_and_save
     assert_eq!(n, 0, "nothing saved");
 
     // Raw HTML and javascript: links are stripped in the preview, as on candidates' pages.
-    let hostile = template
-        .replace("id = \"new-question-id\"", "id = \"hostile-one\"")
-        .replace(
-            "A short scenario: who, what data, which constraint.",
-            "A scenario <script>alert(1)</script> with [a link](javascript:alert(2)) and <b onclick=x>bold</b>.",
-        );
+    let hostile = template.replace("id = \"new-question-id\"", "id = \"hostile-one\"").replace(
+        "A short scenario: who, what data, which constraint.",
+        "A scenario <script>alert(1)</script> with [a link](javascript:alert(2)) and <b onclick=x>bold</b>.",
+    );
     let res = app.post("/instructor/preview", &[("exam", EXAM), ("source", &hostile)]).await;
     let fragment = res.text().await.unwrap();
     let preview = html_at(&format!("<div>{fragment}</div>"), "#preview");
     assert!(preview.contains("A scenario"), "{preview}");
-    assert!(!preview.contains("<script") && !preview.contains("javascript:") && !preview.contains("onclick"), "{preview}");
+    assert!(
+        !preview.contains("<script") && !preview.contains("javascript:") && !preview.contains("onclick"),
+        "{preview}"
+    );
 
     // Over 64 KiB: refused with a clear message.
     let huge = template.replace("Why the key is right", &"x".repeat(70 * 1024));
@@ -259,8 +256,9 @@ async fn a_new_question_needs_its_warnings_confirmed_starts_as_a_draft_and_is_pu
     instructor(&app, &app.pool).await;
     let template = text_of_textarea(&app.text("/instructor/questions/new?exam=MLS-C01&task=3.3").await);
     let source = template.replace("id = \"new-question-id\"", "id = \"authoring-test-new\"");
-    let saved =
-        app.post("/instructor/questions/new", &[("exam", EXAM), ("source", &source), ("note", "new"), ("action", "save")]).await;
+    let saved = app
+        .post("/instructor/questions/new", &[("exam", EXAM), ("source", &source), ("note", "new"), ("action", "save")])
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{}", saved.text().await.unwrap());
     let status: String = sqlx::query_scalar("select status from questions where id = 'authoring-test-new'")
         .fetch_one(&app.pool)
@@ -287,9 +285,11 @@ async fn a_new_question_needs_its_warnings_confirmed_starts_as_a_draft_and_is_pu
     assert!(page.contains(&format!("/instructor/questions/{QUESTION}/edit")), "links the other question");
     assert_eq!(app.post("/instructor/questions/new", &fields(true)).await.status(), StatusCode::SEE_OTHER);
 
-    let publish = app.post("/instructor/questions/authoring-test-new/status", &[("exam", EXAM), ("step", "publish")]).await;
+    let publish =
+        app.post("/instructor/questions/authoring-test-new/status", &[("exam", EXAM), ("step", "publish")]).await;
     assert_eq!(publish.status(), StatusCode::SEE_OTHER);
-    let again = app.post("/instructor/questions/authoring-test-new/status", &[("exam", EXAM), ("step", "publish")]).await;
+    let again =
+        app.post("/instructor/questions/authoring-test-new/status", &[("exam", EXAM), ("step", "publish")]).await;
     assert_eq!(again.status(), StatusCode::CONFLICT, "a live question cannot be published again");
 }
 
@@ -391,7 +391,8 @@ async fn a_quarantined_question_is_kept_out_of_new_mocks_and_drills() {
         .await
         .unwrap();
     for id in &ids[1..] {
-        let res = app.post(&format!("/instructor/questions/{id}/status"), &[("exam", EXAM), ("step", "quarantine")]).await;
+        let res =
+            app.post(&format!("/instructor/questions/{id}/status"), &[("exam", EXAM), ("step", "quarantine")]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
     }
     let res = app.post("/drill/start", &[("exam", EXAM), ("kind", "tasks"), ("task", "4.4"), ("size", "all")]).await;
@@ -429,10 +430,8 @@ async fn the_whole_shipped_bank_goes_out_and_back_in_as_gift() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
     let gift = res.text().await.unwrap();
-    let live: i64 = sqlx::query_scalar("select count(*) from questions where status = 'live'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let live: i64 =
+        sqlx::query_scalar("select count(*) from questions where status = 'live'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(gift.matches("\n::").count() + usize::from(gift.starts_with("::")), live as usize);
 
     let upload = |text: String| async {
@@ -497,7 +496,9 @@ async fn students_get_403_and_anonymous_visitors_are_sent_to_sign_in_on_every_in
         "/instructor/preview",
     ];
     for path in posts {
-        let res = app.post(path, &[("exam", EXAM), ("source", "x"), ("step", "retire"), ("version", "1"), ("base", "1")]).await;
+        let res = app
+            .post(path, &[("exam", EXAM), ("source", "x"), ("step", "retire"), ("version", "1"), ("base", "1")])
+            .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "student POST {path}");
     }
     let status: String = sqlx::query_scalar("select status from questions where id = 'dms-full-load-cdc-to-s3'")

@@ -492,3 +492,62 @@ async fn a_stale_tab_and_an_ended_session_lose_no_answer() {
     c.close().await.ok();
     result
 }
+
+/// Replaces the editor's text as typing would (the input event drives the live preview).
+async fn set_source(c: &Client, text: &str) {
+    c.execute(
+        "const s = document.getElementById('source'); s.value = arguments[0]; s.dispatchEvent(new Event('input'));",
+        vec![json!(text)],
+    )
+    .await
+    .expect("set the editor's text");
+}
+
+#[tokio::test]
+async fn an_instructor_writes_a_question_sees_the_missing_rationale_fixes_it_saves_and_finds_it() {
+    let app = spawn_app().await;
+    let (c, _driver) = browser().await;
+    let result = async {
+        let base = app.url("");
+        let email = unique_email();
+        c.goto(&format!("{base}/signup")).await.unwrap();
+        c.find(Locator::Id("email")).await.unwrap().send_keys(&email).await.unwrap();
+        c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        c.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait_for_text(&c, "h1", "Your dashboard").await;
+        let parsed = mockexam::accounts::Email::parse(&email).unwrap();
+        mockexam::accounts::grant(&app.pool, &parsed, mockexam::accounts::Role::Instructor).await.unwrap();
+
+        c.goto(&format!("{base}/instructor/questions/new?exam=MLS-C01&task=4.2")).await.unwrap();
+        wait_for_text(&c, "h1", "New question").await;
+        assert_accessible(&c, "question editor").await;
+        let good = "+++\nid = \"browser-written-question\"\ntask = \"4.2\"\nservices = [\"Amazon Translate\"]\n\
+                    difficulty = \"easy\"\n+++\nA support team answers tickets in nine languages and wants them all in \
+                    English for its quokkaflux dashboard, without training a model.\n\nWhich approach meets this need?\n\n\
+                    - [x] Amazon Translate batch translation of the tickets\n  > It translates text with a managed model.\n\
+                    - [ ] Amazon Comprehend language detection on the tickets\n  > It names the language but does not translate.\n\
+                    - [ ] Amazon Transcribe jobs on the ticket attachments\n  > It turns speech into text, not one language into another.\n\
+                    - [ ] Amazon Polly voices reading the tickets aloud\n  > It turns text into speech in the same language.\n\n\
+                    ## Explanation\nTranslate is the managed translation service.\n";
+        let missing = good.replace("  > It names the language but does not translate.\n", "");
+        set_source(&c, &missing).await;
+        wait_for_text(&c, "#diagnostics", "option 2 has no rationale").await;
+        assert!(text_of(&c, "#diagnostics").await.contains("line 13"));
+        set_source(&c, good).await;
+        wait_for_text(&c, "#diagnostics", "No problems").await;
+        wait_for_text(&c, "#preview", "quokkaflux").await;
+        c.find(Locator::Id("note")).await.unwrap().send_keys("new question on translation").await.unwrap();
+        // Ctrl+S saves.
+        c.find(Locator::Id("note")).await.unwrap().send_keys("\u{E009}s").await.unwrap();
+        wait_for_text(&c, "h1", "Edit browser-written-question").await;
+        wait_for_text(&c, "#question-status", "draft").await;
+
+        c.goto(&format!("{base}/instructor/questions?exam=MLS-C01&q=quokkaflux")).await.unwrap();
+        wait_for_text(&c, "#match-count", "1 question match").await;
+        assert!(text_of(&c, "#questions").await.contains("browser-written-question"));
+        assert_accessible(&c, "bank browser").await;
+    }
+    .await;
+    c.close().await.ok();
+    result
+}

@@ -90,7 +90,12 @@ fn load_exam(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<ExamBank> 
     files.sort();
 
     let questions = check_questions(&files, blueprint.as_ref().map(|(blueprint, _)| blueprint), diagnostics);
-    blueprint.map(|(blueprint, blueprint_source)| ExamBank { dir: dir.to_path_buf(), blueprint, blueprint_source, questions })
+    blueprint.map(|(blueprint, blueprint_source)| ExamBank {
+        dir: dir.to_path_buf(),
+        blueprint,
+        blueprint_source,
+        questions,
+    })
 }
 
 /// Reads, parses and checks the question files of one exam; returns the valid questions in

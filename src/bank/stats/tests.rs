@@ -35,7 +35,8 @@ fn the_table_shows_coverage_shortfalls_keys_and_difficulty() {
     let mut questions: Vec<Question> = (0..6).map(|_| question("1.1", &[1], 4, Difficulty::Medium)).collect();
     questions.push(question("3.2", &[0], 4, Difficulty::Easy));
     questions.push(question("3.2", &[0, 4, 6], 7, Difficulty::Hard));
-    let exam = ExamBank { dir: PathBuf::from("mls-c01"), blueprint: mls_c01(), blueprint_source: String::new(), questions };
+    let exam =
+        ExamBank { dir: PathBuf::from("mls-c01"), blueprint: mls_c01(), blueprint_source: String::new(), questions };
     let table = stats_table(&exam);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(
@@ -59,7 +60,8 @@ fn the_table_shows_coverage_shortfalls_keys_and_difficulty() {
 
 #[test]
 fn an_empty_bank_reports_zeros_without_dividing_by_zero() {
-    let exam = ExamBank { dir: PathBuf::from("x"), blueprint: mls_c01(), blueprint_source: String::new(), questions: vec![] };
+    let exam =
+        ExamBank { dir: PathBuf::from("x"), blueprint: mls_c01(), blueprint_source: String::new(), questions: vec![] };
     let table = stats_table(&exam);
     assert!(table.contains("Multiple response: 0 of 0 questions (0%)"), "{table}");
 }

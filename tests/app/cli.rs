@@ -59,3 +59,55 @@ fn bank_check_reports_every_problem_with_path_and_line() {
     let stdout = String::from_utf8_lossy(&stats.stdout);
     assert!(stdout.contains("Multiple response") && stdout.contains("13") && stdout.contains("3.5"), "{stdout}");
 }
+
+#[tokio::test]
+async fn bank_export_gift_round_trip_and_a_refused_import() {
+    let db = fresh_database().await;
+    mockexam::bank::sync::sync(&db.pool, crate::helpers::shipped_bank()).await.unwrap();
+    let url = db.url.clone();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("export");
+    let export = mockexam(&["bank", "export", dir.to_str().unwrap()], Some(&url), "");
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let live: i64 =
+        sqlx::query_scalar("select count(*) from questions where status = 'live'").fetch_one(&db.pool).await.unwrap();
+    assert!(String::from_utf8_lossy(&export.stdout).contains(&format!("{live} question(s) of 1 exam(s) exported")));
+    let one = "mls-c01/questions/1.2/dms-full-load-cdc-to-s3.md";
+    assert_eq!(std::fs::read(dir.join(one)).unwrap(), std::fs::read(shipped_bank_dir().join(one)).unwrap());
+
+    let gift = out.path().join("bank.gift");
+    let written = mockexam(&["bank", "gift-export", gift.to_str().unwrap()], Some(&url), "");
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let back = mockexam(&["bank", "gift-import", gift.to_str().unwrap()], Some(&url), "");
+    assert!(back.status.success(), "{}", String::from_utf8_lossy(&back.stderr));
+    assert_eq!(String::from_utf8_lossy(&back.stdout).trim(), format!("imported: 0 added, 0 changed, {live} unchanged"));
+
+    // A broken question file: the import names it with its line and takes nothing, not even the good files.
+    let exam = dir.join("mls-c01");
+    let good = dir.join(one);
+    std::fs::write(
+        &good,
+        std::fs::read_to_string(&good).unwrap().replacen("## Explanation\n", "## Explanation\nNew.\n", 1),
+    )
+    .unwrap();
+    let bad = exam.join("questions/1.1/broken.md");
+    std::fs::write(&bad, "+++\nid = \"broken\"\ntask = \"1.1\"\n").unwrap();
+    let refused = mockexam(&["bank", "import", exam.to_str().unwrap()], Some(&url), "");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("broken.md:1:") && stderr.contains("nothing imported"), "{stderr}");
+    let versions: i64 =
+        sqlx::query_scalar("select count(*) from question_versions where question_id = 'dms-full-load-cdc-to-s3'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(versions, 1);
+    std::fs::remove_file(&bad).unwrap();
+    let taken = mockexam(&["bank", "import", exam.to_str().unwrap()], Some(&url), "");
+    assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
+    assert!(
+        String::from_utf8_lossy(&taken.stdout).contains("0 added, 1 changed"),
+        "{}",
+        String::from_utf8_lossy(&taken.stdout)
+    );
+}

@@ -122,6 +122,8 @@ enum BenchCommand {
     },
     /// Candidates taking full mocks against the app, beside a bare axum + sqlx + askama baseline.
     Load(crate::bench::load::LoadArgs),
+    /// Item analysis of N seeded finished mocks (default 10,000), beside loading the same rows bare.
+    Analysis(crate::bench::analysis::AnalysisArgs),
 }
 
 impl Cli {
@@ -140,6 +142,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bank { command } => questions(command).await,
         Command::Bench { command: BenchCommand::Bank { questions } } => crate::bench::bank(questions),
         Command::Bench { command: BenchCommand::Load(args) } => crate::bench::load::load(args).await,
+        Command::Bench { command: BenchCommand::Analysis(args) } => crate::bench::analysis::run(args).await,
     }
 }
 

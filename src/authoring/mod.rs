@@ -12,10 +12,12 @@
 //! - [`export`]: the bank as files
 //! - [`routes`]: the pages
 
+pub mod analysis;
 pub mod diff;
 pub mod editor;
 pub mod export;
 pub mod gift;
+pub mod item_stats;
 pub mod routes;
 pub mod store;
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::diff::{self, Row as DiffRow};
 use super::editor::{self, Checked};
 use super::store::{self, Filter};
-use super::{AuthoringError, Lifecycle, QuestionRow, TaskCoverage, gift};
+use super::{AuthoringError, Lifecycle, QuestionRow, TaskCoverage, analysis, gift, item_stats};
 use crate::bank::store::{ExamSummary, exams, stored_blueprint};
 use crate::bank::{Blueprint, Diagnostic, markdown};
 use crate::web::error::{AppError, AppResult};
@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/instructor/questions/{id}/restore", post(restore))
         .route("/instructor/questions/{id}/status", post(set_status))
         .route("/instructor/preview", post(preview))
+        .route("/instructor/analysis", get(analysis_page))
+        .route("/instructor/analysis.csv", get(analysis_csv))
         .route("/instructor/gift", get(gift_page))
         .route("/instructor/gift/export", get(gift_export))
         .route("/instructor/gift/import", post(gift_import).layer(DefaultBodyLimit::max(GIFT_UPLOAD_LIMIT)))
@@ -270,6 +272,8 @@ struct EditorPage<'a> {
     error: Option<String>,
     saved: bool,
     steps: Vec<Lifecycle>,
+    /// The question's item analysis (current version), on the page opened from the bank.
+    analysis: Option<(item_stats::ItemRow, Vec<String>)>,
 }
 
 #[derive(Template)]
@@ -304,6 +308,7 @@ async fn new_question(
         error: None,
         saved: false,
         steps: vec![],
+        analysis: None,
     };
     Ok(render(&page)?.into_response())
 }
@@ -330,6 +335,7 @@ async fn edit(
         error: None,
         saved: q.saved.is_some(),
         steps: Lifecycle::open_from(&current.status),
+        analysis: question_analysis(&state, &bp.code, &id).await?,
         current: Some(current),
     };
     Ok(render(&page)?.into_response())
@@ -339,6 +345,19 @@ async fn edit(
 struct EditQuery {
     exam: Option<String>,
     saved: Option<String>,
+}
+
+/// The item analysis row of a question's current version, with its flags as sentences.
+async fn question_analysis(
+    state: &AppState,
+    exam: &str,
+    id: &str,
+) -> AppResult<Option<(item_stats::ItemRow, Vec<String>)>> {
+    let report = item_stats::report(&state.pool, exam, &item_stats::Options::default()).await?;
+    Ok(report.items.into_iter().find(|r| r.question_id == id).map(|r| {
+        let sentences = r.stats.flags.iter().map(|f| f.sentence(&r.stats)).collect();
+        (r, sentences)
+    }))
 }
 
 fn source_path(current: &store::Current) -> PathBuf {
@@ -416,6 +435,7 @@ async fn save_new(
         error: Some(refusal).filter(|m| !m.is_empty()),
         saved: false,
         steps: vec![],
+        analysis: None,
     };
     let status = if form.action == "save" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, render(&page)?).into_response())
@@ -477,6 +497,7 @@ async fn save_edit(
         error: Some(refusal).filter(|m| !m.is_empty()),
         saved: false,
         steps: Lifecycle::open_from(&current.status),
+        analysis: None,
         current: Some(current),
     };
     Ok((status, render(&page)?).into_response())
@@ -687,4 +708,212 @@ async fn gift_import(
         Err(problems) => problems,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page(problems, None))?).into_response())
+}
+
+// ---------------------------------------------------------------- item analysis
+
+#[derive(Deserialize, Default)]
+struct AnalysisQuery {
+    exam: Option<String>,
+    /// `first` (default) or `all` finished attempts per candidate.
+    attempts: Option<String>,
+    drills: Option<String>,
+    versions: Option<String>,
+    min_n: Option<usize>,
+    flagged: Option<String>,
+    task: Option<String>,
+    /// `flags` (default), `facility`, `discrimination`, `n`, `id`.
+    sort: Option<String>,
+}
+
+impl AnalysisQuery {
+    fn options(&self) -> item_stats::Options {
+        item_stats::Options {
+            all_attempts: self.attempts.as_deref() == Some("all"),
+            drills: self.drills.is_some(),
+            per_version: self.versions.as_deref() == Some("all"),
+            min_n: self.min_n.unwrap_or(analysis::DEFAULT_MIN_N).max(1),
+        }
+    }
+}
+
+/// The report's rows filtered and sorted as asked.
+fn analysis_rows(report: &item_stats::Report, q: &AnalysisQuery) -> Vec<item_stats::ItemRow> {
+    let mut rows: Vec<item_stats::ItemRow> = report
+        .items
+        .iter()
+        .filter(|r| q.flagged.is_none() || !r.stats.flags.is_empty())
+        .filter(|r| given(&q.task).is_none_or(|t| r.task == t))
+        .cloned()
+        .collect();
+    let by = |r: &item_stats::ItemRow| r.stats.discrimination.unwrap_or(f64::INFINITY);
+    match q.sort.as_deref().unwrap_or("flags") {
+        "facility" => rows.sort_by(|a, b| a.stats.facility.total_cmp(&b.stats.facility)),
+        "discrimination" => rows.sort_by(|a, b| by(a).total_cmp(&by(b))),
+        "n" => rows.sort_by(|a, b| b.stats.n.cmp(&a.stats.n)),
+        "id" => rows.sort_by(|a, b| (&a.question_id, a.version).cmp(&(&b.question_id, b.version))),
+        _ => rows.sort_by(|a, b| b.stats.flags.len().cmp(&a.stats.flags.len()).then(by(a).total_cmp(&by(b)))),
+    }
+    rows
+}
+
+#[derive(Template)]
+#[template(path = "authoring/analysis.html")]
+struct AnalysisPage<'a> {
+    ctx: &'a Ctx,
+    exam: &'a Blueprint,
+    q: AnalysisQuery,
+    options: item_stats::Options,
+    exam_stats: analysis::ExamStats,
+    rows: Vec<item_stats::ItemRow>,
+    flagged: usize,
+    total: usize,
+    histogram: Histogram,
+    csv_query: String,
+}
+
+impl AnalysisPage<'_> {
+    fn sentences(&self, row: &item_stats::ItemRow) -> Vec<String> {
+        row.stats.flags.iter().map(|f| f.sentence(&row.stats)).collect()
+    }
+}
+
+/// The score distribution as SVG bars (drawn on the server).
+pub struct Histogram {
+    pub bars: Vec<Bar>,
+    pub width: u32,
+    pub height: u32,
+}
+
+pub struct Bar {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    pub label: String,
+    pub count: usize,
+}
+
+fn histogram(counts: &[usize; 10]) -> Histogram {
+    let (width, height, plot) = (400u32, 160u32, 130u32);
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    let w = width / 10;
+    let bars = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &count)| {
+            let h = (count as f64 / max as f64 * f64::from(plot)).round() as u32;
+            Bar {
+                x: i as u32 * w + 2,
+                y: plot - h + 5,
+                w: w - 4,
+                h,
+                label: format!("{}–{} %", i * 10, if i == 9 { 100 } else { i * 10 + 9 }),
+                count,
+            }
+        })
+        .collect();
+    Histogram { bars, width, height }
+}
+
+async fn analysis_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _: Instructor,
+    Query(q): Query<AnalysisQuery>,
+) -> AppResult<Response> {
+    let (_, bp) = exam_of(&state, q.exam.as_deref()).await?;
+    let options = q.options();
+    let report = item_stats::report(&state.pool, &bp.code, &options).await?;
+    let rows = analysis_rows(&report, &q);
+    let csv_query = serde_urlencoded::to_string(
+        [
+            ("exam", Some(bp.code.clone())),
+            ("attempts", q.attempts.clone()),
+            ("drills", q.drills.clone()),
+            ("versions", q.versions.clone()),
+            ("min_n", q.min_n.map(|n| n.to_string())),
+            ("flagged", q.flagged.clone()),
+            ("task", q.task.clone()),
+            ("sort", q.sort.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let page = AnalysisPage {
+        ctx: &ctx,
+        exam: &bp,
+        options,
+        flagged: report.items.iter().filter(|r| !r.stats.flags.is_empty()).count(),
+        total: report.items.len(),
+        histogram: histogram(&report.exam.histogram),
+        exam_stats: report.exam,
+        rows,
+        csv_query,
+        q,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+async fn analysis_csv(
+    State(state): State<AppState>,
+    _: Instructor,
+    Query(q): Query<AnalysisQuery>,
+) -> AppResult<Response> {
+    let (_, bp) = exam_of(&state, q.exam.as_deref()).await?;
+    let report = item_stats::report(&state.pool, &bp.code, &q.options()).await?;
+    let csv = analysis_csv_text(&analysis_rows(&report, &q));
+    let disposition = format!("attachment; filename=\"{}-item-analysis.csv\"", bp.code.to_lowercase());
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        csv,
+    )
+        .into_response())
+}
+
+/// The rows as CSV (RFC 4180 quoting); option shares as `A=0.60/0.90/0.20` (all / top / bottom third).
+pub fn analysis_csv_text(rows: &[item_stats::ItemRow]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let num = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
+    let mut out = String::from(
+        "question,version,task,status,n,facility,sd,discrimination,efficiency,median_seconds,guess_share,options,flags\n",
+    );
+    for r in rows {
+        let s = &r.stats;
+        let options: Vec<String> = s
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                format!(
+                    "{}{}={:.2}/{:.2}/{:.2}",
+                    crate::format::letter(i),
+                    if o.is_key { "*" } else { "" },
+                    o.share,
+                    o.top,
+                    o.bottom
+                )
+            })
+            .collect();
+        let flags: Vec<&str> = s.flags.iter().map(analysis::Flag::code).collect();
+        out.push_str(&format!(
+            "{},{},{},{},{},{:.3},{:.3},{},{},{},{},{},{}\n",
+            quote(&r.question_id),
+            r.version,
+            quote(&r.task),
+            r.status,
+            s.n,
+            s.facility,
+            s.sd,
+            num(s.discrimination),
+            num(s.efficiency),
+            num(s.median_seconds),
+            num(r.guess_share),
+            quote(&options.join(" ")),
+            quote(&flags.join(" "))
+        ));
+    }
+    out
 }

@@ -2,6 +2,7 @@
 //! Set DATABASE_URL to use an existing server; otherwise an embedded cluster is started.
 
 mod accounts;
+mod analysis;
 mod authoring;
 mod bank_sync;
 mod browser;

@@ -18,6 +18,7 @@ pub mod editor;
 pub mod export;
 pub mod gift;
 pub mod item_stats;
+pub mod problems;
 pub mod routes;
 pub mod store;
 

@@ -1,5 +1,7 @@
-//! Instructor pages. Every handler takes the `Instructor` extractor: anonymous visitors are sent to
-//! sign in, students get 403. Handlers are thin: the rules are in `editor`, `gift` and `store`.
+//! Instructor pages. Every `/instructor` handler takes the `Instructor` extractor: anonymous visitors are
+//! sent to sign in, students get 403. Two pages are not the instructors': a candidate's problem report
+//! (`POST /reports`, signed in) and the public changelog. Handlers are thin: the rules are in `editor`,
+//! `gift`, `problems`, `item_stats` and `store`.
 
 use std::path::{Path as FsPath, PathBuf};
 
@@ -14,12 +16,12 @@ use serde::Deserialize;
 use super::diff::{self, Row as DiffRow};
 use super::editor::{self, Checked};
 use super::store::{self, Filter};
-use super::{AuthoringError, Lifecycle, QuestionRow, TaskCoverage, analysis, gift, item_stats};
+use super::{AuthoringError, Lifecycle, QuestionRow, TaskCoverage, analysis, gift, item_stats, problems};
 use crate::bank::store::{ExamSummary, exams, stored_blueprint};
 use crate::bank::{Blueprint, Diagnostic, markdown};
 use crate::web::error::{AppError, AppResult};
 use crate::web::extract::{Form, Path, Query};
-use crate::web::{AppState, Ctx, Instructor, render};
+use crate::web::{AppState, Ctx, CurrentUser, Instructor, render};
 
 /// The largest GIFT file the upload takes (the whole shipped bank is about 2 MiB).
 pub const GIFT_UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
@@ -34,6 +36,10 @@ pub fn router() -> Router<AppState> {
         .route("/instructor/questions/{id}/restore", post(restore))
         .route("/instructor/questions/{id}/status", post(set_status))
         .route("/instructor/preview", post(preview))
+        .route("/instructor/reports", get(reports_queue))
+        .route("/instructor/reports/{id}", post(handle_report))
+        .route("/reports", post(submit_report))
+        .route("/changelog", get(changelog))
         .route("/instructor/analysis", get(analysis_page))
         .route("/instructor/analysis.csv", get(analysis_csv))
         .route("/instructor/gift", get(gift_page))
@@ -64,6 +70,8 @@ pub struct ExamView {
     pub coverage: Vec<TaskCoverage>,
     pub questions: Vec<QuestionRow>,
     pub not_exported: Vec<String>,
+    pub open_reports: i64,
+    pub auto_quarantined: Vec<String>,
 }
 
 #[derive(Template)]
@@ -77,7 +85,10 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx, _: Instructor) -> Ap
     let mut views = vec![];
     for summary in exams(&state.pool).await? {
         let Some(bp) = stored_blueprint(&state.pool, &summary.code).await? else { continue };
+        let (open_reports, auto_quarantined) = problems::dashboard_counts(&state.pool, &summary.code).await?;
         views.push(ExamView {
+            open_reports,
+            auto_quarantined,
             coverage: super::coverage(&state.pool, &bp).await?,
             questions: super::questions(&state.pool, &summary.code).await?,
             not_exported: store::not_exported(&state.pool, &summary.code).await?,
@@ -916,4 +927,125 @@ pub fn analysis_csv_text(rows: &[item_stats::ItemRow]) -> String {
         ));
     }
     out
+}
+
+// ---------------------------------------------------------------- problem reports
+
+#[derive(Deserialize)]
+struct ReportForm {
+    source: String,
+    #[serde(rename = "ref")]
+    reference: String,
+    position: i32,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "authoring/report_refused.html")]
+struct ReportRefused<'a> {
+    ctx: &'a Ctx,
+    error: String,
+    back: String,
+    form: &'a ReportForm,
+}
+
+/// A candidate's report. Refusals (too long, too many, already reported) show the text again, so nothing
+/// typed is lost.
+async fn submit_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<ReportForm>,
+) -> AppResult<Response> {
+    let id: uuid::Uuid = form.reference.parse().map_err(|_| AppError::NotFound)?;
+    let (source, back) = match form.source.as_str() {
+        "mock" => (
+            problems::Source::Mock { attempt: id, position: form.position },
+            format!("/attempts/{id}/results#q{}", form.position),
+        ),
+        "drill" => (
+            problems::Source::Drill { drill: id, position: form.position },
+            format!("/drills/{id}/q/{}#feedback", form.position),
+        ),
+        _ => return Err(AppError::BadRequest("There is no such place to report from.".into())),
+    };
+    match problems::submit(&state.pool, user.id, source, problems::Category::parse(&form.category), &form.text).await {
+        Ok(_) => {
+            ctx.flash("Thank you: your report was sent to the instructors. Its status is on your dashboard.").await?;
+            Ok(Redirect::to(&back).into_response())
+        }
+        Err(problems::ReportError::NotFound) => Err(AppError::NotFound),
+        Err(problems::ReportError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let status = if matches!(e, problems::ReportError::TooMany) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let page = ReportRefused { ctx: &ctx, error: e.to_string(), back, form: &form };
+            Ok((status, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "authoring/reports.html")]
+struct ReportsPage<'a> {
+    ctx: &'a Ctx,
+    exam: &'a Blueprint,
+    reports: Vec<problems::Queued>,
+}
+
+async fn reports_queue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _: Instructor,
+    Query(q): Query<ExamQuery>,
+) -> AppResult<Response> {
+    let (_, bp) = exam_of(&state, q.exam.as_deref()).await?;
+    let reports = problems::queue(&state.pool, &bp.code).await?;
+    Ok(render(&ReportsPage { ctx: &ctx, exam: &bp, reports })?.into_response())
+}
+
+#[derive(Deserialize)]
+struct HandleForm {
+    exam: String,
+    action: String,
+    #[serde(default)]
+    reply: String,
+}
+
+async fn handle_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Instructor(user): Instructor,
+    Path(id): Path<i64>,
+    Form(form): Form<HandleForm>,
+) -> AppResult<Response> {
+    let (_, bp) = exam_of(&state, Some(&form.exam)).await?;
+    let handling = problems::Handling::parse(&form.action)
+        .ok_or_else(|| AppError::BadRequest("There is no such action.".into()))?;
+    match problems::handle(&state.pool, &bp.code, id, user.id, handling, &form.reply).await {
+        Ok(()) => ctx.flash("Done: the candidate sees the status and your reply on their dashboard.").await?,
+        Err(problems::ReportError::NotFound) => return Err(AppError::NotFound),
+        Err(problems::ReportError::Db(e)) => return Err(e.into()),
+        Err(e) => ctx.flash(format!("Not done: {e}.")).await?,
+    }
+    Ok(Redirect::to(&format!("/instructor/reports?exam={}", bp.code)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "authoring/changelog.html")]
+struct ChangelogPage<'a> {
+    ctx: &'a Ctx,
+    fixes: Vec<problems::Fix>,
+}
+
+/// Public errata: the questions fixed after reports, what changed and when (no keys, no stems).
+async fn changelog(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let fixes = problems::changelog(&state.pool).await?;
+    Ok(render(&ChangelogPage { ctx: &ctx, fixes })?.into_response())
 }

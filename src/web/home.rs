@@ -27,6 +27,8 @@ struct Dashboard<'a> {
     drills: Vec<Drill>,
     /// Questions due for review, per exam code.
     due: Vec<(String, i64)>,
+    /// The candidate's problem reports with their status and the instructors' replies.
+    reports: Vec<crate::authoring::problems::Mine>,
 }
 
 impl Dashboard<'_> {
@@ -41,6 +43,9 @@ impl Dashboard<'_> {
     }
     fn left(&self, a: &AttemptRow) -> String {
         format::duration_words(a.remaining_seconds)
+    }
+    fn reported(&self, r: &crate::authoring::problems::Mine) -> String {
+        format::date_time(r.created_at)
     }
 }
 
@@ -58,5 +63,6 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let attempts = attempt::list_for_user(&state.pool, user.id).await?;
     let drills = drills::list_for_user(&state.pool, user.id).await?;
     let due = drills::due_counts(&state.pool, user.id).await?;
-    Ok(render(&Dashboard { ctx: &ctx, exams, attempts, drills, due })?.into_response())
+    let reports = crate::authoring::problems::mine(&state.pool, user.id).await?;
+    Ok(render(&Dashboard { ctx: &ctx, exams, attempts, drills, due, reports })?.into_response())
 }

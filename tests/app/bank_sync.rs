@@ -66,7 +66,7 @@ async fn sync_adds_versions_changes_retires_and_restores() {
     let report = sync_dir(&pool, dir.path()).await;
     assert_eq!(report, SyncReport { retired: 1, unchanged: 29, ..Default::default() });
     let (all, live): (i64, i64) =
-        sqlx::query_as("select count(*), count(*) filter (where retired_at is null) from questions")
+        sqlx::query_as("select count(*), count(*) filter (where status = 'live') from questions")
             .fetch_one(&pool)
             .await
             .unwrap();

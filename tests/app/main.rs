@@ -13,3 +13,4 @@ mod exam;
 mod fixtures;
 mod hardening;
 mod helpers;
+mod problems;

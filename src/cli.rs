@@ -261,7 +261,7 @@ async fn questions(command: BankCommand) -> anyhow::Result<ExitCode> {
             }
             BankCommand::GiftExport { file, exam, .. } => {
                 let bp = exam_code(exam).await?;
-                let questions = store::current_questions(pool, &bp.code, &["live"]).await?;
+                let questions = store::current_questions(pool, &bp.code, &["live", "pilot"]).await?;
                 let text = gift::export(&bp, &questions);
                 match file {
                     Some(path) => {

@@ -26,6 +26,8 @@ pub struct Response {
     /// File indexes of the chosen options (empty: not answered).
     pub chosen: Vec<usize>,
     pub seconds: u32,
+    /// False for an unscored pilot: it gets its own figures but does not count in anyone's total.
+    pub scored: bool,
 }
 
 /// One candidate's mock (by default the first finished one), its scored answers in position order.
@@ -139,8 +141,13 @@ pub struct Analysis {
 
 pub fn analyse(items: &[Item], sittings: &[Sitting], min_n: usize) -> Analysis {
     // Each sitting's share right, and its rank thirds.
-    let totals: Vec<(usize, usize)> =
-        sittings.iter().map(|s| (s.responses.iter().filter(|r| r.correct).count(), s.responses.len())).collect();
+    let totals: Vec<(usize, usize)> = sittings
+        .iter()
+        .map(|s| {
+            let scored = s.responses.iter().filter(|r| r.scored);
+            (scored.clone().filter(|r| r.correct).count(), scored.count())
+        })
+        .collect();
     let share: Vec<f64> = totals.iter().map(|&(t, k)| if k == 0 { 0.0 } else { t as f64 / k as f64 }).collect();
     let mut order: Vec<usize> = (0..sittings.len()).collect();
     order.sort_by(|&a, &b| share[a].total_cmp(&share[b]));
@@ -166,7 +173,9 @@ pub fn analyse(items: &[Item], sittings: &[Sitting], min_n: usize) -> Analysis {
         let (t, k) = totals[i];
         for r in &s.responses {
             let mark = f64::from(u8::from(r.correct));
-            let rest = if k > 1 { (t as f64 - mark) / (k - 1) as f64 } else { 0.0 };
+            // The rest of the test: the sitting's other scored questions.
+            let (others_right, others) = if r.scored { (t as f64 - mark, k.saturating_sub(1)) } else { (t as f64, k) };
+            let rest = if others > 0 { others_right / others as f64 } else { 0.0 };
             per_item[r.item].push(Obs { mark, rest, chosen: &r.chosen, seconds: r.seconds, group: group[i] });
         }
     }
@@ -246,14 +255,16 @@ fn exam_stats(sittings: &[Sitting], share: &[f64]) -> ExamStats {
         histogram[((s * 10.0).floor() as usize).min(9)] += 1;
     }
     // Alpha over slots, among the sittings of the most common length.
+    let scored: Vec<Vec<f64>> = sittings
+        .iter()
+        .map(|s| s.responses.iter().filter(|r| r.scored).map(|r| f64::from(u8::from(r.correct))).collect())
+        .collect();
     let mut lengths = std::collections::HashMap::new();
-    for s in sittings {
-        *lengths.entry(s.responses.len()).or_insert(0usize) += 1;
+    for s in &scored {
+        *lengths.entry(s.len()).or_insert(0usize) += 1;
     }
     let k = lengths.into_iter().max_by_key(|&(len, count)| (count, len)).map_or(0, |(len, _)| len);
-    let same: Vec<&Sitting> = sittings.iter().filter(|s| s.responses.len() == k).collect();
-    let rows: Vec<Vec<f64>> =
-        same.iter().map(|s| s.responses.iter().map(|r| f64::from(u8::from(r.correct))).collect()).collect();
+    let rows: Vec<Vec<f64>> = scored.into_iter().filter(|s| s.len() == k).collect();
     let alpha = cronbach_alpha(&rows);
     let sd_total = sample_sd(&rows.iter().map(|r| r.iter().sum()).collect::<Vec<f64>>());
     let sem = alpha.map(|a| sd_total * (1.0 - a).max(0.0).sqrt());
@@ -330,7 +341,7 @@ fn median(xs: &mut [f64]) -> Option<f64> {
     }
     xs.sort_by(f64::total_cmp);
     let m = xs.len() / 2;
-    Some(if xs.len() % 2 == 0 { (xs[m - 1] + xs[m]) / 2.0 } else { xs[m] })
+    Some(if xs.len().is_multiple_of(2) { (xs[m - 1] + xs[m]) / 2.0 } else { xs[m] })
 }
 
 #[cfg(test)]
@@ -360,6 +371,7 @@ mod tests {
                         correct: m == 1,
                         chosen: vec![if m == 1 { 0 } else { wrong_pick[c] }],
                         seconds: 10 * (c as u32 + 1),
+                        scored: true,
                     })
                     .collect(),
             })
@@ -457,12 +469,12 @@ mod tests {
                 };
                 Sitting {
                     responses: vec![
-                        Response { item: 0, correct: item0 == 0, chosen: vec![item0], seconds: 5 },
-                        Response { item: 1, correct: true, chosen: vec![0], seconds: 5 },
-                        Response { item: 2, correct: false, chosen: vec![1], seconds: 5 },
+                        Response { item: 0, correct: item0 == 0, chosen: vec![item0], seconds: 5, scored: true },
+                        Response { item: 1, correct: true, chosen: vec![0], seconds: 5, scored: true },
+                        Response { item: 2, correct: false, chosen: vec![1], seconds: 5, scored: true },
                         // Two more items that make the strong candidates strong.
-                        Response { item: 3, correct: strong, chosen: vec![0], seconds: 5 },
-                        Response { item: 4, correct: strong, chosen: vec![0], seconds: 5 },
+                        Response { item: 3, correct: strong, chosen: vec![0], seconds: 5, scored: true },
+                        Response { item: 4, correct: strong, chosen: vec![0], seconds: 5, scored: true },
                     ],
                 }
             })
@@ -485,7 +497,13 @@ mod tests {
         let items = vec![Item { option_count: 4, key: vec![0] }];
         let sittings: Vec<Sitting> = (0..20)
             .map(|c| Sitting {
-                responses: vec![Response { item: 0, correct: c > 0, chosen: vec![usize::from(c == 0)], seconds: 1 }],
+                responses: vec![Response {
+                    item: 0,
+                    correct: c > 0,
+                    chosen: vec![usize::from(c == 0)],
+                    seconds: 1,
+                    scored: true,
+                }],
             })
             .collect();
         assert!(analyse(&items, &sittings, 20).items[0].flags.contains(&Flag::TooEasy));

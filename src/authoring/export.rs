@@ -1,4 +1,4 @@
-//! The bank as files: `mockexam bank export [DIR]` writes every live question's current version in the
+//! The bank as files: `mockexam bank export [DIR]` writes every live (and pilot) question's current version in the
 //! bank's own format and layout (`<exam folder>/blueprint.toml`, `<exam folder>/questions/<task>/<id>.md`).
 //! A question's text is the exact source of its version, so exporting an unchanged bank reproduces the
 //! shipped files byte for byte and `git diff` shows exactly what was edited in the browser. Files whose
@@ -29,7 +29,7 @@ pub async fn export(pool: &PgPool, dir: &Path, into_bank: bool) -> anyhow::Resul
         if let Some(blueprint) = exam.blueprint_toml {
             write_if_changed(&folder.join("blueprint.toml"), &blueprint, &mut report)?;
         }
-        let questions = store::current_questions(pool, &exam.code, &["live"]).await?;
+        let questions = store::current_questions(pool, &exam.code, &["live", "pilot"]).await?;
         let mut exported = vec![];
         for q in &questions {
             let rel = q.path.to_string_lossy().replace('\\', "/");

@@ -41,6 +41,9 @@ struct Meta {
     difficulty: Option<String>,
     #[serde(default)]
     references: Vec<String>,
+    /// `"pilot"` for an unscored question being tried out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
 }
 
 const META: &str = "// mockexam: ";
@@ -70,6 +73,7 @@ fn write_question(out: &mut String, q: &Question) {
         services: q.services.clone(),
         difficulty: Some(q.difficulty.as_str().to_string()),
         references: q.references.clone(),
+        status: q.pilot.then(|| "pilot".to_string()),
     };
     let _ = writeln!(out, "{META}{}", serde_json::to_string(&meta).unwrap_or_default());
     let _ = writeln!(out, "::{}::[markdown]{}{{", escape(&q.id), escape(&q.stem));
@@ -311,7 +315,7 @@ fn question(
             format!("the category \"{category}\" does not end in a task statement of {} (e.g. \"1.2 ...\")", bp.code),
         ));
     }
-    let meta = meta.unwrap_or(Meta { services: vec![], difficulty: None, references: vec![] });
+    let meta = meta.unwrap_or(Meta { services: vec![], difficulty: None, references: vec![], status: None });
     let difficulty = match meta.difficulty.as_deref() {
         None => Difficulty::Medium,
         Some(d) => Difficulty::from_header(d)
@@ -329,6 +333,7 @@ fn question(
         explanation,
         line: 1,
         source: String::new(),
+        pilot: meta.status.as_deref() == Some("pilot"),
     })
 }
 

@@ -52,12 +52,13 @@ pub struct Answer {
     pub chosen: Vec<i32>,
     pub correct: bool,
     pub seconds: i32,
+    pub scored: bool,
 }
 
 pub async fn load_answers(pool: &PgPool, exam: &str, o: &Options) -> sqlx::Result<Vec<Answer>> {
     let mut answers: Vec<Answer> = sqlx::query!(
         r#"select a.id::text as "sitting!", ai.question_version_id, ai.chosen, coalesce(ai.correct, false) as "correct!",
-                  ai.seconds_spent
+                  ai.seconds_spent, ai.scored
            from attempts a join attempt_items ai on ai.attempt_id = a.id
            where a.exam_code = $1 and a.finished_at is not null
              and ($2 or a.id = (select f.id from attempts f
@@ -76,6 +77,7 @@ pub async fn load_answers(pool: &PgPool, exam: &str, o: &Options) -> sqlx::Resul
         chosen: r.chosen,
         correct: r.correct,
         seconds: r.seconds_spent,
+        scored: r.scored,
     })
     .collect();
     if o.drills {
@@ -95,6 +97,7 @@ pub async fn load_answers(pool: &PgPool, exam: &str, o: &Options) -> sqlx::Resul
             chosen: r.chosen,
             correct: r.correct,
             seconds: r.seconds,
+            scored: true,
         }));
     }
     Ok(answers)
@@ -193,6 +196,7 @@ fn analyse_answers(versions: &HashMap<i64, VersionInfo>, answers: &[Answer], o: 
             correct: a.correct,
             chosen: a.chosen.iter().map(|&c| c as usize).collect(),
             seconds: a.seconds.max(0) as u32,
+            scored: a.scored,
         });
     }
     let mut analysis = analysis::analyse(&items, &sittings, o.min_n);

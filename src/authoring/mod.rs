@@ -44,11 +44,16 @@ pub enum AuthoringError {
     Db(#[from] sqlx::Error),
 }
 
-/// A step in a question's life. Draft → live (publish); live → quarantined (kept out of new mocks and
-/// drills until fixed) → live (reinstate); anything → retired; retired → live (restore).
+/// A step in a question's life. Draft → live (publish); draft or live → pilot (unscored in mocks) → live
+/// (promote); live → quarantined (kept out of new mocks and drills until fixed) → live (reinstate);
+/// anything → retired; retired → live (restore).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lifecycle {
     Publish,
+    /// Try it out unscored in mocks (draft or live → pilot).
+    Pilot,
+    /// A pilot with enough answers becomes live (scored).
+    Promote,
     Quarantine,
     Reinstate,
     Retire,
@@ -56,12 +61,21 @@ pub enum Lifecycle {
 }
 
 impl Lifecycle {
-    pub const ALL: [Lifecycle; 5] =
-        [Lifecycle::Publish, Lifecycle::Quarantine, Lifecycle::Reinstate, Lifecycle::Retire, Lifecycle::Restore];
+    pub const ALL: [Lifecycle; 7] = [
+        Lifecycle::Publish,
+        Lifecycle::Pilot,
+        Lifecycle::Promote,
+        Lifecycle::Quarantine,
+        Lifecycle::Reinstate,
+        Lifecycle::Retire,
+        Lifecycle::Restore,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Lifecycle::Publish => "published",
+            Lifecycle::Pilot => "made a pilot",
+            Lifecycle::Promote => "promoted",
             Lifecycle::Quarantine => "quarantined",
             Lifecycle::Reinstate => "reinstated",
             Lifecycle::Retire => "retired",
@@ -78,6 +92,8 @@ impl Lifecycle {
     pub fn verb(self) -> (&'static str, &'static str) {
         match self {
             Lifecycle::Publish => ("publish", "Publish (make live)"),
+            Lifecycle::Pilot => ("pilot", "Make it an unscored pilot"),
+            Lifecycle::Promote => ("promote", "Promote (make live, scored)"),
             Lifecycle::Quarantine => ("quarantine", "Quarantine"),
             Lifecycle::Reinstate => ("reinstate", "Reinstate (make live)"),
             Lifecycle::Retire => ("retire", "Retire"),
@@ -93,9 +109,11 @@ impl Lifecycle {
     pub fn next(self, from: &str) -> Option<&'static str> {
         match (self, from) {
             (Lifecycle::Publish, "draft") => Some("live"),
+            (Lifecycle::Pilot, "draft" | "live") => Some("pilot"),
+            (Lifecycle::Promote, "pilot") => Some("live"),
             (Lifecycle::Quarantine, "live") => Some("quarantined"),
             (Lifecycle::Reinstate, "quarantined") => Some("live"),
-            (Lifecycle::Retire, "draft" | "live" | "quarantined") => Some("retired"),
+            (Lifecycle::Retire, "draft" | "pilot" | "live" | "quarantined") => Some("retired"),
             (Lifecycle::Restore, "retired") => Some("live"),
             _ => None,
         }
@@ -187,7 +205,8 @@ mod tests {
         assert_eq!(Lifecycle::Reinstate.next("quarantined"), Some("live"));
         assert_eq!(Lifecycle::Retire.next("retired"), None);
         assert_eq!(Lifecycle::Restore.next("retired"), Some("live"));
-        assert_eq!(Lifecycle::open_from("live"), [Lifecycle::Quarantine, Lifecycle::Retire]);
+        assert_eq!(Lifecycle::open_from("live"), [Lifecycle::Pilot, Lifecycle::Quarantine, Lifecycle::Retire]);
+        assert_eq!(Lifecycle::open_from("pilot"), [Lifecycle::Promote, Lifecycle::Retire]);
         for step in Lifecycle::ALL {
             assert_eq!(Lifecycle::parse(step.verb().0), Some(step));
         }

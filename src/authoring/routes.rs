@@ -659,7 +659,7 @@ async fn gift_page(
 
 async fn gift_export(State(state): State<AppState>, _: Instructor, Query(q): Query<ExamQuery>) -> AppResult<Response> {
     let (_, bp) = exam_of(&state, q.exam.as_deref()).await?;
-    let questions = store::current_questions(&state.pool, &bp.code, &["live"]).await?;
+    let questions = store::current_questions(&state.pool, &bp.code, &["live", "pilot"]).await?;
     let text = gift::export(&bp, &questions);
     let disposition = format!("attachment; filename=\"{}.gift.txt\"", bp.code.to_lowercase());
     Ok((
@@ -761,7 +761,7 @@ fn analysis_rows(report: &item_stats::Report, q: &AnalysisQuery) -> Vec<item_sta
     match q.sort.as_deref().unwrap_or("flags") {
         "facility" => rows.sort_by(|a, b| a.stats.facility.total_cmp(&b.stats.facility)),
         "discrimination" => rows.sort_by(|a, b| by(a).total_cmp(&by(b))),
-        "n" => rows.sort_by(|a, b| b.stats.n.cmp(&a.stats.n)),
+        "n" => rows.sort_by_key(|r| std::cmp::Reverse(r.stats.n)),
         "id" => rows.sort_by(|a, b| (&a.question_id, a.version).cmp(&(&b.question_id, b.version))),
         _ => rows.sort_by(|a, b| b.stats.flags.len().cmp(&a.stats.flags.len()).then(by(a).total_cmp(&by(b)))),
     }

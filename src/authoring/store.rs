@@ -229,6 +229,7 @@ fn question_of(f: QuestionFields) -> Question {
         path: PathBuf::from(f.path),
         line: 1,
         source: String::new(),
+        pilot: false,
     };
     q.source = f.source.unwrap_or_else(|| to_source(&q));
     q
@@ -526,7 +527,8 @@ pub async fn import(
         .await?;
         match existing {
             None => {
-                let version = insert_new(&mut tx, exam, q, Origin::Gift, user, note, "live").await?;
+                let status = if q.pilot { "pilot" } else { "live" };
+                let version = insert_new(&mut tx, exam, q, Origin::Gift, user, note, status).await?;
                 audit_by(&mut tx, user, exam, &q.id, "imported", Some(version), note).await?;
                 report.added += 1;
             }

@@ -70,6 +70,7 @@ mod tests {
             path: PathBuf::from("a.md"),
             line: 1,
             source: String::new(),
+            pilot: false,
         }
     }
 

@@ -151,6 +151,9 @@ pub struct Question {
     pub line: usize,
     /// The file's text exactly as read; like `path`, not part of the content hash.
     pub source: String,
+    /// `status = "pilot"` in the header: an unscored question being tried out. A status, not content: not
+    /// part of the content hash.
+    pub pilot: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

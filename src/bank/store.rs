@@ -29,3 +29,10 @@ pub async fn exams(pool: &PgPool) -> sqlx::Result<Vec<ExamSummary>> {
     .await?;
     Ok(rows.into_iter().map(|r| ExamSummary { code: r.code, name: r.name, live_questions: r.live }).collect())
 }
+
+/// Pilot questions an exam can mix into a mock (unscored).
+pub async fn pilot_count(pool: &PgPool, code: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"select count(*) as "n!" from questions where exam_code = $1 and status = 'pilot'"#, code)
+        .fetch_one(pool)
+        .await
+}

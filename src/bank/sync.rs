@@ -7,7 +7,7 @@
 //! (or GIFT) version is skipped and reported, until the bank is exported. At start-up ([`sync`]) a
 //! question whose file disappeared is retired, and restored when the file comes back; an import from
 //! another folder ([`import`]) only adds and updates. A status an instructor set (draft, quarantined,
-//! retired) is never changed by a file. Each exam syncs in one transaction under an advisory lock, so app
+//! retired) is never changed by a file; a file's `status = "pilot"` makes (or keeps) its question a pilot. Each exam syncs in one transaction under an advisory lock, so app
 //! processes starting together cannot interleave.
 
 use std::collections::HashMap;
@@ -187,14 +187,15 @@ async fn sync_questions(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> 
             let version = insert_version(tx, &bp.code, q, &hash, Origin::File, None, "").await?;
             sqlx::query!(
                 "insert into questions (exam_code, id, current_version_id, task, domain, status, file_path, file_hash)
-                 values ($1, $2, $3, $4, $5, 'live', $6, $7)",
+                 values ($1, $2, $3, $4, $5, $8, $6, $7)",
                 bp.code,
                 q.id,
                 version,
                 q.task,
                 domain(exam, q),
                 file_path,
-                hash
+                hash,
+                file_status(q)
             )
             .execute(&mut **tx)
             .await?;
@@ -225,19 +226,26 @@ async fn sync_questions(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> 
             report.restored += 1;
         }
         let same_file = e.file_path.as_deref() == Some(file_path.as_str()) && e.file_hash.as_deref() == Some(&hash);
-        if version == e.current_id && !restore && same_file {
+        // The file's pilot flag decides between pilot and live, unless an instructor set the status.
+        let file_decides = e.status_by.is_none() && matches!(e.status.as_str(), "live" | "pilot");
+        let same_status = !file_decides || e.status == file_status(q);
+        if version == e.current_id && !restore && same_file && same_status {
             continue;
         }
         sqlx::query!(
             "update questions set current_version_id = $3, task = v.task, domain = v.domain, file_path = $4,
-                 file_hash = $5, status = case when $6 then 'live' else status end
+                 file_hash = $5,
+                 status = case when $6 then $7
+                               when status_by is null and status in ('live', 'pilot') then $7
+                               else status end
              from question_versions v where v.id = $3 and questions.exam_code = $1 and questions.id = $2",
             bp.code,
             q.id,
             version,
             file_path,
             hash,
-            restore
+            restore,
+            file_status(q)
         )
         .execute(&mut **tx)
         .await?;
@@ -281,6 +289,11 @@ async fn retire_missing(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> 
         audit(tx, &bp.code, id, "retired", None, "its file was removed").await?;
     }
     Ok(retired.len())
+}
+
+/// The status a file gives its question: `pilot` when its header says so, else `live`.
+fn file_status(q: &Question) -> &'static str {
+    if q.pilot { "pilot" } else { "live" }
 }
 
 fn domain(exam: &ExamBank, q: &Question) -> i32 {

@@ -14,6 +14,9 @@ pub fn to_source(q: &Question) -> String {
     if !q.references.is_empty() {
         let _ = writeln!(out, "references = {}", toml_list(&q.references));
     }
+    if q.pilot {
+        out.push_str("status = \"pilot\"\n");
+    }
     out.push_str("+++\n");
     out.push_str(q.stem.trim());
     out.push_str("\n\n");

@@ -89,7 +89,7 @@ pub async fn record(
     Ok(())
 }
 
-/// A just-scored mock attempt: every question counts as one review, right → Good (a mock answer has no
+/// A just-scored mock attempt: every scored question (pilots are not drilled) counts as one review, right → Good (a mock answer has no
 /// confidence), wrong or unanswered → Again. Called inside the transaction that finishes the attempt.
 pub async fn record_attempt(tx: &mut Transaction<'_, Postgres>, attempt_id: Uuid) -> sqlx::Result<()> {
     let rows = sqlx::query!(
@@ -97,7 +97,7 @@ pub async fn record_attempt(tx: &mut Transaction<'_, Postgres>, attempt_id: Uuid
                   coalesce(a.finished_at, now()) as "at!"
            from attempt_items ai join attempts a on a.id = ai.attempt_id
            join question_versions v on v.id = ai.question_version_id
-           where ai.attempt_id = $1 order by ai.position"#,
+           where ai.attempt_id = $1 and ai.scored order by ai.position"#,
         attempt_id
     )
     .fetch_all(&mut **tx)

@@ -182,7 +182,7 @@ pub fn choose(
         .map(|c| {
             let mut order: Vec<i32> = (0..c.option_count as i32).collect();
             order.shuffle(rng);
-            Pick { version_id: c.version_id, option_order: order }
+            Pick { version_id: c.version_id, option_order: order, scored: true }
         })
         .collect()
 }

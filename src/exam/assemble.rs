@@ -30,6 +30,8 @@ pub struct Candidate {
 pub struct Pick {
     pub version_id: i64,
     pub option_order: Vec<i32>,
+    /// False for an unscored pilot question.
+    pub scored: bool,
 }
 
 /// Picks as the three columns a bulk insert of exam or drill items takes: positions from 1, version ids,
@@ -38,6 +40,7 @@ pub struct PickColumns {
     pub positions: Vec<i32>,
     pub versions: Vec<i64>,
     pub orders: Vec<String>,
+    pub scored: Vec<bool>,
 }
 
 impl PickColumns {
@@ -46,6 +49,7 @@ impl PickColumns {
             positions: (1..=picks.len() as i32).collect(),
             versions: picks.iter().map(|p| p.version_id).collect(),
             orders: picks.iter().map(|p| serde_json::to_string(&p.option_order).expect("ints")).collect(),
+            scored: picks.iter().map(|p| p.scored).collect(),
         }
     }
 }
@@ -90,9 +94,25 @@ pub fn task_counts(needed: u32, available: &[usize]) -> Option<Vec<u32>> {
     Some(counts)
 }
 
+/// A mock of scored questions only (no pilots).
 pub fn assemble(blueprint: &Blueprint, pool: &[Candidate], rng: &mut impl Rng) -> Result<Vec<Pick>, TooSmall> {
-    let mut chosen: Vec<&Candidate> = Vec::with_capacity(blueprint.question_count as usize);
-    for (domain, needed) in blueprint.domains.iter().zip(mock_needs(blueprint).per_domain) {
+    assemble_with_pilots(blueprint, pool, &[], rng)
+}
+
+/// A mock as the real exam is built: the blueprint's `unscored_questions` are pilots (drawn from `pilots`,
+/// unseen first), mixed in unmarked; the rest are scored questions drawn by the domain weights. With too few
+/// pilots, scored questions fill the gap, so the count stays the blueprint's.
+pub fn assemble_with_pilots(
+    blueprint: &Blueprint,
+    pool: &[Candidate],
+    pilots: &[Candidate],
+    rng: &mut impl Rng,
+) -> Result<Vec<Pick>, TooSmall> {
+    let unscored = (blueprint.unscored_questions as usize).min(pilots.len()).min(blueprint.question_count as usize);
+    let mut scored_bp = blueprint.clone();
+    scored_bp.question_count -= unscored as u32;
+    let mut chosen: Vec<(&Candidate, bool)> = Vec::with_capacity(blueprint.question_count as usize);
+    for (domain, needed) in scored_bp.domains.iter().zip(mock_needs(&scored_bp).per_domain) {
         let by_task: Vec<Vec<&Candidate>> =
             domain.tasks.iter().map(|t| pool.iter().filter(|c| c.task == t.id).collect()).collect();
         let available: Vec<usize> = by_task.iter().map(Vec::len).collect();
@@ -103,22 +123,29 @@ pub fn assemble(blueprint: &Blueprint, pool: &[Candidate], rng: &mut impl Rng) -
             available: available.iter().sum(),
             needed,
         })?;
-        for (mut questions, count) in by_task.into_iter().zip(counts) {
-            questions.shuffle(rng);
-            // Stable sort after the shuffle: unseen first, then oldest sighting; random within ties.
-            questions.sort_by_key(|c| c.last_seen.map(|t| (1, t)).unwrap_or((0, time::OffsetDateTime::UNIX_EPOCH)));
-            chosen.extend(questions.into_iter().take(count as usize));
+        for (questions, count) in by_task.into_iter().zip(counts) {
+            chosen.extend(least_seen(questions, count as usize, rng).into_iter().map(|c| (c, true)));
         }
     }
+    chosen.extend(least_seen(pilots.iter().collect(), unscored, rng).into_iter().map(|c| (c, false)));
     chosen.shuffle(rng);
     Ok(chosen
         .into_iter()
-        .map(|c| {
+        .map(|(c, scored)| {
             let mut order: Vec<i32> = (0..c.option_count as i32).collect();
             order.shuffle(rng);
-            Pick { version_id: c.version_id, option_order: order }
+            Pick { version_id: c.version_id, option_order: order, scored }
         })
         .collect())
+}
+
+/// `count` of `questions`: unseen first, then the least recently seen; random within ties.
+fn least_seen<'a>(mut questions: Vec<&'a Candidate>, count: usize, rng: &mut impl Rng) -> Vec<&'a Candidate> {
+    questions.shuffle(rng);
+    // Stable sort after the shuffle keeps ties random.
+    questions.sort_by_key(|c| c.last_seen.map(|t| (1, t)).unwrap_or((0, time::OffsetDateTime::UNIX_EPOCH)));
+    questions.truncate(count);
+    questions
 }
 
 #[cfg(test)]
@@ -204,6 +231,30 @@ mod tests {
             ids.sort();
             assert_eq!(ids, vec![1, 2, 3, 5], "seed {seed}");
         }
+    }
+
+    #[test]
+    fn pilots_fill_the_unscored_slots_and_scored_questions_fill_a_shortfall() {
+        let mut bp = blueprint(&[20, 24, 36, 20], 3, 65);
+        bp.unscored_questions = 15;
+        let scored_pool = pool(&bp, 30);
+        let pilots: Vec<Candidate> = (0..40)
+            .map(|i| Candidate { version_id: 10_000 + i, task: "1.1".into(), option_count: 4, last_seen: None })
+            .collect();
+        let picks = assemble_with_pilots(&bp, &scored_pool, &pilots, &mut StdRng::seed_from_u64(5)).unwrap();
+        assert_eq!(picks.len(), 65);
+        assert_eq!(picks.iter().filter(|p| !p.scored).count(), 15);
+        assert!(picks.iter().filter(|p| !p.scored).all(|p| p.version_id >= 10_000), "only pilots are unscored");
+        let scored: Vec<Pick> = picks.iter().filter(|p| p.scored).cloned().collect();
+        // 50 scored by the weights: 10/12/18/10.
+        assert_eq!(per_domain(&bp, &scored_pool, &scored), vec![10, 12, 18, 10]);
+        assert!(picks.iter().take(20).any(|p| !p.scored), "mixed in, not at the end");
+
+        let few = assemble_with_pilots(&bp, &scored_pool, &pilots[..3], &mut StdRng::seed_from_u64(6)).unwrap();
+        assert_eq!((few.len(), few.iter().filter(|p| !p.scored).count()), (65, 3), "too few pilots: 62 scored");
+        bp.unscored_questions = 0;
+        let none = assemble_with_pilots(&bp, &scored_pool, &pilots, &mut StdRng::seed_from_u64(7)).unwrap();
+        assert!(none.iter().all(|p| p.scored), "0 unscored allowed");
     }
 
     #[test]

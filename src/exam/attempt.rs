@@ -24,6 +24,8 @@ pub struct Attempt {
     pub finish_reason: Option<String>,
     pub current_position: i32,
     pub question_count: i32,
+    /// How many of the questions count (the rest are unscored pilots); set when the attempt is scored.
+    pub scored_count: Option<i32>,
     pub raw_score: Option<i32>,
     pub scaled_score: Option<i32>,
     pub passed: Option<bool>,
@@ -78,28 +80,25 @@ pub async fn start(
     }
     let extra_minutes = if extra_time { blueprint.extra_time_minutes } else { 0 };
     let rows = sqlx::query!(
-        r#"select v.id, q.task, jsonb_array_length(v.options) as "option_count!",
+        r#"select v.id, q.task, q.status = 'pilot' as "pilot!", jsonb_array_length(v.options) as "option_count!",
                   (select max(a.started_at) from attempt_items ai
                      join attempts a on a.id = ai.attempt_id
                      join question_versions seen on seen.id = ai.question_version_id
                     where a.user_id = $2 and seen.exam_code = q.exam_code and seen.question_id = q.id) as last_seen
            from questions q join question_versions v on v.id = q.current_version_id
-           where q.exam_code = $1 and q.status = 'live'"#,
+           where q.exam_code = $1 and q.status in ('live', 'pilot')"#,
         blueprint.code,
         user_id
     )
     .fetch_all(pool)
     .await?;
-    let pool_of_candidates: Vec<Candidate> = rows
-        .into_iter()
-        .map(|r| Candidate {
-            version_id: r.id,
-            task: r.task,
-            option_count: r.option_count as usize,
-            last_seen: r.last_seen,
-        })
-        .collect();
-    let picks = assemble::assemble(blueprint, &pool_of_candidates, &mut rand::thread_rng())?;
+    let (mut scored, mut pilots) = (vec![], vec![]);
+    for r in rows {
+        let c =
+            Candidate { version_id: r.id, task: r.task, option_count: r.option_count as usize, last_seen: r.last_seen };
+        if r.pilot { pilots.push(c) } else { scored.push(c) }
+    }
+    let picks = assemble::assemble_with_pilots(blueprint, &scored, &pilots, &mut rand::thread_rng())?;
 
     let id = Uuid::new_v4();
     let mut tx = pool.begin().await?;
@@ -123,13 +122,14 @@ pub async fn start(
     }
     let columns = assemble::PickColumns::of(&picks);
     sqlx::query!(
-        "insert into attempt_items (attempt_id, position, question_version_id, option_order)
-         select $1, p, v, array(select jsonb_array_elements_text(o::jsonb)::int)
-         from unnest($2::int[], $3::bigint[], $4::text[]) as t(p, v, o)",
+        "insert into attempt_items (attempt_id, position, question_version_id, option_order, scored)
+         select $1, p, v, array(select jsonb_array_elements_text(o::jsonb)::int), s
+         from unnest($2::int[], $3::bigint[], $4::text[], $5::bool[]) as t(p, v, o, s)",
         id,
         &columns.positions,
         &columns.versions,
-        &columns.orders
+        &columns.orders,
+        &columns.scored
     )
     .execute(&mut *tx)
     .await?;
@@ -141,7 +141,7 @@ pub async fn start(
 pub async fn load(pool: &PgPool, id: Uuid, user_id: Uuid) -> Result<Attempt, ExamError> {
     let r = sqlx::query!(
         r#"select id, exam_code, started_at, deadline, finished_at, finish_reason, current_position,
-                  question_count, raw_score, scaled_score, passed, extra_minutes,
+                  question_count, scored_count, raw_score, scaled_score, passed, extra_minutes,
                   greatest(0, ceil(extract(epoch from deadline - now())))::bigint as "remaining!"
            from attempts where id = $1 and user_id = $2"#,
         id,
@@ -159,6 +159,7 @@ pub async fn load(pool: &PgPool, id: Uuid, user_id: Uuid) -> Result<Attempt, Exa
         finish_reason: r.finish_reason,
         current_position: r.current_position,
         question_count: r.question_count,
+        scored_count: r.scored_count,
         raw_score: r.raw_score,
         scaled_score: r.scaled_score,
         passed: r.passed,

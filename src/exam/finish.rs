@@ -89,7 +89,7 @@ async fn score_items(tx: &mut Transaction<'_, Postgres>, attempt_id: Uuid) -> sq
         "insert into attempt_domain_scores (attempt_id, domain, correct, total)
          select $1, v.domain, count(*) filter (where ai.correct), count(*)
          from attempt_items ai join question_versions v on v.id = ai.question_version_id
-         where ai.attempt_id = $1 group by v.domain",
+         where ai.attempt_id = $1 and ai.scored group by v.domain",
         attempt_id
     )
     .execute(&mut **tx)
@@ -98,7 +98,7 @@ async fn score_items(tx: &mut Transaction<'_, Postgres>, attempt_id: Uuid) -> sq
         "insert into attempt_task_scores (attempt_id, task, correct, total)
          select $1, v.task, count(*) filter (where ai.correct), count(*)
          from attempt_items ai join question_versions v on v.id = ai.question_version_id
-         where ai.attempt_id = $1 group by v.task",
+         where ai.attempt_id = $1 and ai.scored group by v.task",
         attempt_id
     )
     .execute(&mut **tx)
@@ -114,18 +114,19 @@ async fn record_scaled_score(
 ) -> sqlx::Result<()> {
     let totals = sqlx::query!(
         r#"select count(*) filter (where correct) as "correct!", count(*) as "total!"
-           from attempt_items where attempt_id = $1"#,
+           from attempt_items where attempt_id = $1 and scored"#,
         attempt_id
     )
     .fetch_one(&mut **tx)
     .await?;
     let est = scoring::estimate(totals.correct as u32, totals.total as u32, &blueprint.score, blueprint.cut_fraction());
     sqlx::query!(
-        "update attempts set raw_score = $2, scaled_score = $3, passed = $4 where id = $1",
+        "update attempts set raw_score = $2, scaled_score = $3, passed = $4, scored_count = $5 where id = $1",
         attempt_id,
         totals.correct as i32,
         est.scaled as i32,
-        est.passed
+        est.passed,
+        totals.total as i32
     )
     .execute(&mut **tx)
     .await?;

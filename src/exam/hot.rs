@@ -127,6 +127,7 @@ pub async fn open_page(
         finish_reason: None,
         current_position: position,
         question_count: r.question_count,
+        scored_count: None,
         raw_score: None,
         scaled_score: None,
         passed: None,

@@ -44,6 +44,8 @@ pub struct ReviewItem {
     pub answered: bool,
     pub flagged: bool,
     pub seconds_spent: i32,
+    /// False for an unscored pilot (revealed after the mock).
+    pub scored: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -93,7 +95,7 @@ pub async fn report(pool: &PgPool, attempt_id: Uuid, bp: &Blueprint) -> sqlx::Re
         r#"select s as "service!", count(*) filter (where ai.correct) as "correct!", count(*) as "total!"
            from attempt_items ai join question_versions v on v.id = ai.question_version_id
            cross join unnest(v.services) as s
-           where ai.attempt_id = $1 group by s"#,
+           where ai.attempt_id = $1 and ai.scored group by s"#,
         attempt_id
     )
     .fetch_all(pool)
@@ -120,7 +122,7 @@ fn area(key: String, title: String, correct: i64, total: i64, cut: f64) -> AreaS
 
 pub async fn review_items(pool: &PgPool, attempt_id: Uuid, bp: &Blueprint) -> sqlx::Result<Vec<ReviewItem>> {
     let rows = sqlx::query!(
-        r#"select ai.position, ai.option_order, ai.chosen, ai.flagged, ai.seconds_spent,
+        r#"select ai.position, ai.option_order, ai.chosen, ai.flagged, ai.seconds_spent, ai.scored,
                   coalesce(ai.correct, false) as "correct!",
                   v.task, v.services, v.stem_html, v.explanation_html, v.correct as key,
                   array(select o->>'text_html' from jsonb_array_elements(v.options) o) as "texts!: Vec<String>",
@@ -161,6 +163,7 @@ pub async fn review_items(pool: &PgPool, attempt_id: Uuid, bp: &Blueprint) -> sq
                 answered: !r.chosen.is_empty(),
                 flagged: r.flagged,
                 seconds_spent: r.seconds_spent,
+                scored: r.scored,
             }
         })
         .collect())

@@ -41,6 +41,12 @@ struct ResultsPage<'a> {
 }
 
 impl ResultsPage<'_> {
+    fn scored_count(&self) -> i32 {
+        self.attempt.scored_count.unwrap_or(self.attempt.question_count)
+    }
+    fn unscored_count(&self) -> i32 {
+        self.attempt.question_count - self.scored_count()
+    }
     fn finished_on(&self) -> String {
         self.attempt.finished_at.map(format::date_time).unwrap_or_default()
     }

@@ -13,4 +13,5 @@ mod exam;
 mod fixtures;
 mod hardening;
 mod helpers;
+mod pilots;
 mod problems;

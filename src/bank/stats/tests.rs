@@ -20,6 +20,7 @@ fn question(task: &str, keys: &[usize], options: usize, difficulty: Difficulty) 
         path: PathBuf::from("q.md"),
         line: 1,
         source: String::new(),
+        pilot: false,
     }
 }
 

@@ -20,7 +20,7 @@ pub use options::{
 };
 
 const REQUIRED_KEYS: [&str; 4] = ["id", "task", "services", "difficulty"];
-const OPTIONAL_KEYS: [&str; 1] = ["references"];
+const OPTIONAL_KEYS: [&str; 2] = ["references", "status"];
 
 /// Every rule that needs only the file itself.
 pub fn check_question(source: &QuestionSource) -> Vec<Diagnostic> {
@@ -30,6 +30,7 @@ pub fn check_question(source: &QuestionSource) -> Vec<Diagnostic> {
     task_is_text(source, &mut found);
     string_lists(source, &mut found);
     difficulty(source, &mut found);
+    status(source, &mut found);
     stem(source, &mut found);
     option_count(source, &mut found);
     stated_selection(source, &mut found);
@@ -81,6 +82,7 @@ pub fn build_question(source: &QuestionSource) -> Option<Question> {
         path: source.path.clone(),
         line: 1,
         source: source.text.clone(),
+        pilot: source.header_str("status").is_some_and(|(s, _)| s == "pilot"),
     })
 }
 
@@ -92,7 +94,7 @@ pub fn header_keys(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     for entry in &source.header {
         if !REQUIRED_KEYS.contains(&entry.key.as_str()) && !OPTIONAL_KEYS.contains(&entry.key.as_str()) {
             let message = format!(
-                "unknown key \"{}\" in the header: the keys are id, task, services, difficulty and references",
+                "unknown key \"{}\" in the header: the keys are id, task, services, difficulty, references and status",
                 entry.key
             );
             error(found, &source.path, entry.key_line, message);
@@ -156,6 +158,20 @@ pub fn difficulty(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
     };
     if entry.value.as_str().and_then(Difficulty::from_header).is_none() {
         let message = format!("difficulty must be \"easy\", \"medium\" or \"hard\", not {}", entry.value);
+        error(found, &source.path, entry.value_line, message);
+    }
+}
+
+/// The optional `status` key: only `"pilot"` (an unscored question being tried out) may be set in a file.
+pub fn status(source: &QuestionSource, found: &mut Vec<Diagnostic>) {
+    let Some(entry) = source.header_entry("status") else {
+        return;
+    };
+    if entry.value.as_str() != Some("pilot") {
+        let message = format!(
+            "status may only be \"pilot\" (an unscored question being tried out; leave the key out for a live one), not {}",
+            entry.value
+        );
         error(found, &source.path, entry.value_line, message);
     }
 }

@@ -158,7 +158,8 @@ fn task_must_be_a_string() {
 #[test]
 fn unknown_key() {
     let found = check(&example_with("difficulty = \"medium\"\n", "difficulty = \"medium\"\nlevel = 2\n"));
-    let message = "unknown key \"level\" in the header: the keys are id, task, services, difficulty and references";
+    let message =
+        "unknown key \"level\" in the header: the keys are id, task, services, difficulty, references and status";
     assert_eq!(found, [format!("q.md:6: {message}")]);
 }
 

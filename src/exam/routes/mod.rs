@@ -41,6 +41,8 @@ struct InstructionsPage<'a> {
     open: Option<Attempt>,
     duration_words: String,
     scored: u32,
+    /// Unscored pilot questions this mock will mix in (the blueprint's number, or fewer when the bank has fewer).
+    pilots: u32,
     grace_seconds: u64,
 }
 
@@ -69,6 +71,7 @@ async fn instructions(
         ctx: &ctx,
         duration_words: duration_words(i64::from(bp.duration_minutes) * 60),
         scored: bp.question_count - bp.unscored_questions,
+        pilots: (crate::bank::store::pilot_count(&state.pool, &bp.code).await? as u32).min(bp.unscored_questions),
         grace_seconds: state.settings.answer_grace.as_secs(),
         bp: &bp,
         open,

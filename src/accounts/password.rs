@@ -122,8 +122,12 @@ pub fn limit_allocator_caching() {
 mod tests {
     use super::*;
 
+    /// The gate is one per process: the burst test fills it, so the tests that hash take turns.
+    static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
     #[tokio::test]
     async fn hashes_verify_and_use_argon2id_at_owasp_minimum() {
+        let _turn = SERIAL.lock().await;
         let h = hash(NewPassword::parse("correct horse battery", "a@example.com").unwrap()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(verify("correct horse battery".into(), Some(h.clone())).await.unwrap());
@@ -133,6 +137,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_burst_beyond_the_queue_is_refused_not_queued_forever() {
+        let _turn = SERIAL.lock().await;
         let burst: Vec<_> = (0..MAX_QUEUED * 3)
             .map(|i| tokio::spawn(hash(NewPassword::parse(&format!("burst password {i}"), "a@example.com").unwrap())))
             .collect();

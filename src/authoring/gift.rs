@@ -202,17 +202,22 @@ fn blocks(text: &str) -> Vec<Block<'_>> {
     out
 }
 
+/// The characters of `text` that are not escaped by a backslash, with their byte offsets.
+fn unescaped(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut escaped = false;
+    text.char_indices().filter(move |&(_, c)| {
+        let plain = !escaped && c != '\\';
+        escaped = !escaped && c == '\\';
+        plain
+    })
+}
+
 /// Splits at unescaped occurrences of the characters in `at`, keeping each delimiter with the piece it starts.
 fn split_unescaped<'a>(text: &'a str, at: &[char]) -> Vec<&'a str> {
     let mut pieces = vec![];
     let mut start = 0;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if at.contains(&c) && i > start {
+    for (i, c) in unescaped(text) {
+        if at.contains(&c) && i > start {
             pieces.push(&text[start..i]);
             start = i;
         }
@@ -222,17 +227,7 @@ fn split_unescaped<'a>(text: &'a str, at: &[char]) -> Vec<&'a str> {
 }
 
 fn find_unescaped(text: &str, wanted: char) -> Option<usize> {
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == wanted {
-            return Some(i);
-        }
-    }
-    None
+    unescaped(text).find(|&(_, c)| c == wanted).map(|(i, _)| i)
 }
 
 fn question(

@@ -134,40 +134,6 @@ pub struct TaskCoverage {
     pub needed: u32,
 }
 
-#[derive(Debug, Clone)]
-pub struct QuestionRow {
-    pub id: String,
-    pub task: String,
-    pub version: i32,
-    pub difficulty: String,
-    pub multiple: bool,
-    pub status: String,
-    pub source_path: String,
-}
-
-pub async fn questions(pool: &PgPool, exam: &str) -> sqlx::Result<Vec<QuestionRow>> {
-    let rows = sqlx::query!(
-        r#"select q.id, q.task, v.version, v.difficulty, v.multiple, q.status, v.source_path
-           from questions q join question_versions v on v.id = q.current_version_id
-           where q.exam_code = $1 order by q.task, q.id"#,
-        exam
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| QuestionRow {
-            id: r.id,
-            task: r.task,
-            version: r.version,
-            difficulty: r.difficulty,
-            multiple: r.multiple,
-            status: r.status,
-            source_path: r.source_path,
-        })
-        .collect())
-}
-
 /// Live questions per task statement against the number one full mock draws from it.
 pub async fn coverage(pool: &PgPool, bp: &crate::bank::Blueprint) -> sqlx::Result<Vec<TaskCoverage>> {
     let counts = sqlx::query!(

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::diff::{self, Row as DiffRow};
 use super::editor::{self, Checked};
 use super::store::{self, Filter};
-use super::{AuthoringError, Lifecycle, QuestionRow, TaskCoverage, analysis, gift, item_stats, problems};
+use super::{AuthoringError, Lifecycle, TaskCoverage, analysis, gift, item_stats, problems};
 use crate::bank::store::{ExamSummary, exams, stored_blueprint};
 use crate::bank::{Blueprint, Diagnostic, markdown};
 use crate::web::error::{AppError, AppResult};
@@ -68,7 +68,6 @@ async fn exam_of(state: &AppState, code: Option<&str>) -> AppResult<(Vec<ExamSum
 pub struct ExamView {
     pub summary: ExamSummary,
     pub coverage: Vec<TaskCoverage>,
-    pub questions: Vec<QuestionRow>,
     pub not_exported: Vec<String>,
     pub open_reports: i64,
     pub auto_quarantined: Vec<String>,
@@ -90,7 +89,6 @@ async fn dashboard(State(state): State<AppState>, ctx: Ctx, _: Instructor) -> Ap
             open_reports,
             auto_quarantined,
             coverage: super::coverage(&state.pool, &bp).await?,
-            questions: super::questions(&state.pool, &summary.code).await?,
             not_exported: store::not_exported(&state.pool, &summary.code).await?,
             summary,
         });

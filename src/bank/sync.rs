@@ -199,7 +199,7 @@ async fn sync_questions(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> 
             )
             .execute(&mut **tx)
             .await?;
-            audit(tx, &bp.code, &q.id, "added", Some(version), &file_path).await?;
+            audit_by(tx, None, &bp.code, &q.id, "added", Some(version), &file_path).await?;
             report.added += 1;
             continue;
         };
@@ -218,11 +218,11 @@ async fn sync_questions(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> 
             report.skipped.push(format!("{} ({})", q.id, q.path.display()));
         } else {
             version = insert_version(tx, &bp.code, q, &hash, Origin::File, None, "").await?;
-            audit(tx, &bp.code, &q.id, "changed", Some(version), &file_path).await?;
+            audit_by(tx, None, &bp.code, &q.id, "changed", Some(version), &file_path).await?;
             report.changed += 1;
         }
         if restore {
-            audit(tx, &bp.code, &q.id, "restored", Some(version), "its file is back").await?;
+            audit_by(tx, None, &bp.code, &q.id, "restored", Some(version), "its file is back").await?;
             report.restored += 1;
         }
         let same_file = e.file_path.as_deref() == Some(file_path.as_str()) && e.file_hash.as_deref() == Some(&hash);
@@ -286,7 +286,7 @@ async fn retire_missing(tx: &mut Transaction<'_, Postgres>, exam: &ExamBank) -> 
     .fetch_all(&mut **tx)
     .await?;
     for id in &retired {
-        audit(tx, &bp.code, id, "retired", None, "its file was removed").await?;
+        audit_by(tx, None, &bp.code, id, "retired", None, "its file was removed").await?;
     }
     Ok(retired.len())
 }
@@ -373,17 +373,6 @@ pub async fn insert_version(
 }
 
 /// One line of the authoring record (who, what, when); `user` none for the file sync.
-pub async fn audit(
-    tx: &mut Transaction<'_, Postgres>,
-    exam: &str,
-    id: &str,
-    action: &str,
-    version: Option<i64>,
-    detail: &str,
-) -> sqlx::Result<()> {
-    audit_by(tx, None, exam, id, action, version, detail).await
-}
-
 pub async fn audit_by(
     tx: &mut Transaction<'_, Postgres>,
     user: Option<Uuid>,

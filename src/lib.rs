@@ -34,6 +34,7 @@ pub mod db;
 pub mod drill;
 pub mod exam;
 pub mod format;
+pub mod progress;
 pub mod report;
 pub mod secret;
 pub mod server;

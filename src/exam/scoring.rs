@@ -3,14 +3,14 @@
 //! AWS does not publish how raw scores map to the 100–1000 scale (forms are equated and the cut score
 //! is set by a modified Angoff study), so any number we show is an **estimate**, computed like this:
 //!
-//! 1. p = questions right / questions in the attempt (unanswered count as wrong; every question counts,
-//!    since we cannot know which 15 the real exam would leave unscored).
+//! 1. p = questions right / scored questions in the attempt (unanswered count as wrong; unscored pilot
+//!    questions, as the blueprint's `unscored_questions`, count for nothing).
 //! 2. The blueprint's `cut_percent` (72% for MLS-C01, an assumption) is the share of correct answers
 //!    taken to sit exactly at the pass mark.
 //! 3. The scale is piecewise linear through three points: 0% → min (100), cut → pass (750),
 //!    100% → max (1000).
 //! 4. The likely range applies the same mapping to p ± 1.96 standard errors (binomial), because one
-//!    65-question attempt is a small sample of what the candidate knows.
+//!    mock is a small sample of what the candidate knows.
 
 use crate::bank::ScoreScale;
 

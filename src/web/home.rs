@@ -29,6 +29,10 @@ struct Dashboard<'a> {
     due: Vec<(String, i64)>,
     /// The candidate's problem reports with their status and the instructors' replies.
     reports: Vec<crate::authoring::problems::Mine>,
+    /// The cohorts the candidate is in: (id, name, exam).
+    cohorts: Vec<(uuid::Uuid, String, String)>,
+    /// Per exam with answers: its code and the readiness summary (a chance of passing, or what is missing).
+    readiness: Vec<(String, Result<f64, String>)>,
 }
 
 impl Dashboard<'_> {
@@ -64,5 +68,12 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let drills = drills::list_for_user(&state.pool, user.id).await?;
     let due = drills::due_counts(&state.pool, user.id).await?;
     let reports = crate::authoring::problems::mine(&state.pool, user.id).await?;
-    Ok(render(&Dashboard { ctx: &ctx, exams, attempts, drills, due, reports })?.into_response())
+    let cohorts = crate::progress::store::memberships(&state.pool, user.id).await?;
+    let mut readiness = vec![];
+    for e in &exams {
+        if let Some(summary) = crate::progress::routes::readiness_summary(&state, user.id, &e.code).await? {
+            readiness.push((e.code.clone(), summary));
+        }
+    }
+    Ok(render(&Dashboard { ctx: &ctx, exams, attempts, drills, due, reports, cohorts, readiness })?.into_response())
 }

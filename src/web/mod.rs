@@ -194,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::drill::routes::router())
         .merge(crate::report::routes::router())
         .merge(crate::authoring::routes::router())
+        .merge(crate::progress::routes::router())
         .route_layer(axum::middleware::from_fn(metrics::tag_route))
         .layer(axum::middleware::from_fn(fair::limit))
         .layer(axum::middleware::from_fn(csrf::verify))

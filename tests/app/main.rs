@@ -15,3 +15,4 @@ mod hardening;
 mod helpers;
 mod pilots;
 mod problems;
+mod progress;

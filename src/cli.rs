@@ -124,6 +124,8 @@ enum BenchCommand {
     Load(crate::bench::load::LoadArgs),
     /// Item analysis of N seeded finished mocks (default 10,000), beside loading the same rows bare.
     Analysis(crate::bench::analysis::AnalysisArgs),
+    /// The progress page (50 mocks, 5,000 drill answers) and a 200-member cohort page, beside /healthz.
+    Progress(crate::bench::progress::ProgressArgs),
 }
 
 impl Cli {
@@ -143,6 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { command: BenchCommand::Bank { questions } } => crate::bench::bank(questions),
         Command::Bench { command: BenchCommand::Load(args) } => crate::bench::load::load(args).await,
         Command::Bench { command: BenchCommand::Analysis(args) } => crate::bench::analysis::run(args).await,
+        Command::Bench { command: BenchCommand::Progress(args) } => crate::bench::progress::run(args).await,
     }
 }
 

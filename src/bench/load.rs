@@ -61,7 +61,7 @@ pub struct LoadArgs {
     pub db: crate::config::DatabaseArgs,
 }
 
-const PASSWORD: &str = "bench candidate password";
+pub(super) const PASSWORD: &str = "bench candidate password";
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
@@ -94,7 +94,7 @@ impl Stats {
 }
 
 /// One browser: cookies, and the shared cap on requests in flight.
-struct Browser {
+pub(super) struct Browser {
     client: HttpClient,
     base: String,
     cookies: BTreeMap<String, String>,
@@ -103,13 +103,26 @@ struct Browser {
     stats: Arc<Stats>,
 }
 
-struct Answer {
-    status: StatusCode,
+pub(super) struct Answer {
+    pub(super) status: StatusCode,
     headers: HeaderMap,
-    body: String,
+    pub(super) body: String,
 }
 
 impl Browser {
+    /// A browser of its own (its own connection pool, no cap shared with others), for benchmarks that
+    /// measure one page at a time.
+    pub(super) fn alone(base: String, ip: &str) -> Self {
+        Browser {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            base,
+            cookies: BTreeMap::new(),
+            ip: ip.to_string(),
+            gate: Arc::new(Semaphore::new(1)),
+            stats: Arc::new(Stats::default()),
+        }
+    }
+
     async fn send(
         &mut self,
         route: &'static str,
@@ -159,7 +172,7 @@ impl Browser {
         Ok(Answer { status: parts.status, headers: parts.headers, body: String::from_utf8_lossy(&body).into_owned() })
     }
 
-    async fn get(&mut self, route: &'static str, path: &str) -> anyhow::Result<Answer> {
+    pub(super) async fn get(&mut self, route: &'static str, path: &str) -> anyhow::Result<Answer> {
         self.send(route, Method::GET, path, None, None).await
     }
 
@@ -198,7 +211,7 @@ fn form(fields: &[(&str, &str)]) -> String {
 }
 
 /// One candidate signing in (the flow's first part).
-async fn sign_in(b: &mut Browser, email: &str) -> anyhow::Result<()> {
+pub(super) async fn sign_in(b: &mut Browser, email: &str) -> anyhow::Result<()> {
     let page = b.get("GET /signin", "/signin").await?;
     let token = csrf(&page.body)?;
     let res = b
@@ -665,14 +678,14 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `mockexam serve` as a child process on a free port.
-struct App {
+pub(super) struct App {
     child: std::process::Child,
     pid: u32,
-    addr: SocketAddr,
+    pub(super) addr: SocketAddr,
 }
 
 impl App {
-    fn start(bank: &std::path::Path, url: &str, pool_size: u32) -> anyhow::Result<Self> {
+    pub(super) fn start(bank: &std::path::Path, url: &str, pool_size: u32) -> anyhow::Result<Self> {
         use std::io::BufRead;
         let mut child = std::process::Command::new(std::env::current_exe()?)
             .args(["serve", "--bind", "127.0.0.1:0", "--trusted-proxies", "1", "--max-connections", "100000"])
@@ -704,14 +717,14 @@ impl App {
         Ok(Self { child, pid, addr })
     }
 
-    fn stop(&mut self) {
+    pub(super) fn stop(&mut self) {
         // SAFETY: signalling the child we started.
         unsafe { libc::kill(self.pid as i32, libc::SIGTERM) };
         let _ = self.child.wait();
     }
 }
 
-fn database_url(database: &Database) -> anyhow::Result<String> {
+pub(super) fn database_url(database: &Database) -> anyhow::Result<String> {
     database.url().ok_or_else(|| anyhow::anyhow!("database URL unknown"))
 }
 

@@ -3,9 +3,11 @@
 //! - [`bank`]: loading and checking a large generated bank.
 //! - [`load`]: candidates taking mocks against the running app, beside a bare axum + sqlx + askama baseline.
 //! - [`analysis`]: item analysis of 10,000 seeded mocks, beside loading the same rows bare.
+//! - [`progress`]: the progress page (50 mocks, 5,000 drill answers) and a 200-member cohort page, beside `/healthz`.
 
 pub mod analysis;
 pub mod load;
+pub mod progress;
 
 // `mockexam bench bank`: how long loading and checking a large bank takes (a benchmark, not a test).
 // Generates a synthetic bank of N questions with the shipped MLS-C01 blueprint in a temporary folder,

@@ -12,8 +12,8 @@
 //! share of [`SIMULATIONS`] exams at or above the cut (`cut_percent`), and the interval is the 10th–90th
 //! percentile of the simulated scaled score. Shown only with enough evidence ([`enough_evidence`]).
 
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Binomial, Distribution};
 
 use crate::bank::Blueprint;
@@ -24,6 +24,8 @@ pub const HALF_LIFE_DAYS: f64 = 30.0;
 /// How many answers the overall rate counts for in each task statement's prior.
 pub const PRIOR_ANSWERS: f64 = 6.0;
 pub const SIMULATIONS: usize = 4000;
+/// Simulations for a row of a cohort table (a figure to compare, not to decide on).
+pub const COHORT_SIMULATIONS: usize = 1000;
 /// Readiness needs one finished mock or this many answers.
 pub const MIN_ANSWERS: usize = 100;
 /// Fewer (unweighted) answers than this and a mastery figure is marked "too few to judge".
@@ -125,14 +127,20 @@ pub fn readiness_simulated(bp: &Blueprint, answers: &[Vec<Answer>], seed: u64, s
     let mut scores: Vec<u32> = Vec::with_capacity(simulations);
     let mut passes = 0usize;
     let cut = bp.cut_fraction();
+    let betas: Vec<Option<rand_distr::Beta<f64>>> =
+        posteriors.iter().map(|&(a, b)| rand_distr::Beta::new(a, b).ok()).collect();
     for _ in 0..simulations.max(1) {
         let mut right = 0u64;
-        for (&(a, b), &n) in posteriors.iter().zip(&per_task) {
+        for (beta, &n) in betas.iter().zip(&per_task) {
             if n == 0 {
                 continue;
             }
-            let p = rand_distr::Beta::new(a, b).map(|d| d.sample(&mut rng)).unwrap_or(prior);
-            right += Binomial::new(n, p.clamp(0.0, 1.0)).map(|d| d.sample(&mut rng)).unwrap_or(0);
+            let p = beta.as_ref().map_or(prior, |d| d.sample(&mut rng)).clamp(0.0, 1.0);
+            right += if n <= 16 {
+                (0..n).filter(|_| rng.gen_bool(p)).count() as u64
+            } else {
+                Binomial::new(n, p).map(|d| d.sample(&mut rng)).unwrap_or(0)
+            };
         }
         let fraction = right as f64 / total.max(1) as f64;
         if fraction >= cut {
@@ -204,8 +212,6 @@ pub fn chart(mocks: &[(u32, u32, u32, String)], min: u32, max: u32, pass: u32) -
 
 #[cfg(test)]
 mod tests {
-    use rand::Rng;
-
     use super::*;
     use crate::bank::fixtures::mls_c01;
 

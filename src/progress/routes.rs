@@ -307,8 +307,9 @@ async fn cohort(
         .into_iter()
         .map(|m| {
             let mine = by_user.get(&m.user_id).map(Vec::as_slice).unwrap_or_default();
-            let readiness = model::enough_evidence(m.mocks as usize, mine.len())
-                .map(|()| model::readiness(&bp, &view::by_task(&bp, mine, now), 1));
+            let readiness = model::enough_evidence(m.mocks as usize, mine.len()).map(|()| {
+                model::readiness_simulated(&bp, &view::by_task(&bp, mine, now), 1, model::COHORT_SIMULATIONS)
+            });
             MemberRow { member: m, readiness }
         })
         .collect();

@@ -166,6 +166,11 @@ pub async fn spawn_on_with(db: Arc<TestDb>, change: impl FnOnce(&mut Settings)) 
 }
 
 impl TestApp {
+    /// This app's own browser (same cookies), as a value a closure can own.
+    pub fn clone_visitor(&self) -> Visitor {
+        self.visitor.clone()
+    }
+
     /// A second browser on the same server.
     pub fn another_client(&self) -> Visitor {
         Visitor { addr: self.addr, client: client() }

@@ -176,3 +176,49 @@ async fn refused_reports_change_nothing_and_keep_the_text() {
     assert_ne!(res.status(), StatusCode::OK);
     assert_eq!(app.get("/instructor/reports").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_drill_answer_can_be_reported_once_it_is_checked() {
+    let app = spawn_app().await;
+    app.sign_up(&unique_email(), PASSWORD).await;
+    let res =
+        app.post("/drill/start", &[("exam", "MLS-C01"), ("kind", "tasks"), ("task", "2.1"), ("size", "10")]).await;
+    let drill: Uuid = location(&res).trim_start_matches("/drills/").parse().unwrap();
+    let report = |text: &'static str| {
+        let v = app.clone_visitor();
+        async move {
+            v.post(
+                "/reports",
+                &[
+                    ("source", "drill"),
+                    ("ref", &drill.to_string()),
+                    ("position", "1"),
+                    ("category", "unclear"),
+                    ("text", text),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(report("before checking").await.status(), StatusCode::NOT_FOUND, "no report before the key is shown");
+    let multiple: bool = sqlx::query_scalar(
+        "select v.multiple from drill_items d join question_versions v on v.id = d.question_version_id
+         where d.drill_id = $1 and d.position = 1",
+    )
+    .bind(drill)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut fields = vec![("choice", "0"), ("confidence", "unsure")];
+    if multiple {
+        fields.push(("choice", "1"));
+    }
+    app.post(&format!("/drills/{drill}/q/1"), &fields).await;
+    let feedback = app.text(&format!("/drills/{drill}/q/1")).await;
+    assert!(feedback.contains("Report a problem with this question"));
+    let res = report("the second option is worded badly").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).ends_with("#feedback"));
+    let source: String = sqlx::query_scalar("select source from problem_reports").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(source, "drill");
+}

@@ -56,37 +56,45 @@ pub struct AnswerRow {
 }
 
 pub async fn answers(pool: &PgPool, user: Uuid, exam: &str) -> sqlx::Result<Vec<AnswerRow>> {
+    Ok(answers_of(pool, &[user], exam).await?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The answers of several candidates (each with its user id), oldest first, in one query.
+pub async fn answers_of(pool: &PgPool, users: &[Uuid], exam: &str) -> sqlx::Result<Vec<(Uuid, AnswerRow)>> {
     let rows = sqlx::query!(
-        r#"select 'mock' as "source!", a.finished_at as "at!", v.question_id as "question_id!", v.version as "version!",
-                  v.task as "task!", v.services as "services!",
+        r#"select a.user_id as "user_id!", 'mock' as "source!", a.finished_at as "at!", v.question_id as "question_id!",
+                  v.version as "version!", v.task as "task!", v.services as "services!",
                   coalesce(ai.correct, false) as "correct!", ai.chosen as "chosen!", ai.seconds_spent as "seconds!"
            from attempts a join attempt_items ai on ai.attempt_id = a.id
                 join question_versions v on v.id = ai.question_version_id
-           where a.user_id = $1 and a.exam_code = $2 and a.finished_at is not null and ai.scored
+           where a.user_id = any($1) and a.exam_code = $2 and a.finished_at is not null and ai.scored
            union all
-           select 'drill', coalesce(di.answered_at, d.started_at), v.question_id, v.version, v.task, v.services,
+           select d.user_id, 'drill', coalesce(di.answered_at, d.started_at), v.question_id, v.version, v.task, v.services,
                   coalesce(di.correct, false), di.chosen, coalesce(di.seconds_spent, 0)
            from drills d join drill_items di on di.drill_id = d.id
                 join question_versions v on v.id = di.question_version_id
-           where d.user_id = $1 and d.exam_code = $2 and di.chosen is not null
-           order by 2"#,
-        user,
+           where d.user_id = any($1) and d.exam_code = $2 and di.chosen is not null
+           order by 3"#,
+        users,
         exam
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| AnswerRow {
-            source: r.source,
-            at: r.at,
-            question_id: r.question_id,
-            version: r.version,
-            task: r.task,
-            services: r.services,
-            correct: r.correct,
-            chosen: r.chosen,
-            seconds: r.seconds,
+        .map(|r| {
+            let row = AnswerRow {
+                source: r.source,
+                at: r.at,
+                question_id: r.question_id,
+                version: r.version,
+                task: r.task,
+                services: r.services,
+                correct: r.correct,
+                chosen: r.chosen,
+                seconds: r.seconds,
+            };
+            (r.user_id, row)
         })
         .collect())
 }
@@ -318,46 +326,9 @@ pub async fn members(pool: &PgPool, cohort: Uuid, exam: &str) -> sqlx::Result<Ve
 }
 
 /// Every answer of every member of a cohort (user id first), for its weakest areas and each member's
-/// readiness, in one query.
+/// readiness.
 pub async fn cohort_answers(pool: &PgPool, cohort: Uuid, exam: &str) -> sqlx::Result<Vec<(Uuid, AnswerRow)>> {
-    let rows = sqlx::query!(
-        r#"select m.user_id as "user_id!", x.source as "source!", x.at as "at!", x.question_id as "question_id!",
-                  x.version as "version!", x.task as "task!", x.services as "services!", x.correct as "correct!"
-           from cohort_members m cross join lateral (
-             select 'mock' as source, a.finished_at as at, v.question_id, v.version, v.task, v.services,
-                    coalesce(ai.correct, false) as correct
-             from attempts a join attempt_items ai on ai.attempt_id = a.id
-                  join question_versions v on v.id = ai.question_version_id
-             where a.user_id = m.user_id and a.exam_code = $2 and a.finished_at is not null and ai.scored
-             union all
-             select 'drill', coalesce(di.answered_at, d.started_at), v.question_id, v.version, v.task, v.services,
-                    coalesce(di.correct, false)
-             from drills d join drill_items di on di.drill_id = d.id
-                  join question_versions v on v.id = di.question_version_id
-             where d.user_id = m.user_id and d.exam_code = $2 and di.chosen is not null) x
-           where m.cohort_id = $1"#,
-        cohort,
-        exam
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                r.user_id,
-                AnswerRow {
-                    source: r.source,
-                    at: r.at,
-                    question_id: r.question_id,
-                    version: r.version,
-                    task: r.task,
-                    services: r.services,
-                    correct: r.correct,
-                    chosen: vec![],
-                    seconds: 0,
-                },
-            )
-        })
-        .collect())
+    let members =
+        sqlx::query_scalar!("select user_id from cohort_members where cohort_id = $1", cohort).fetch_all(pool).await?;
+    answers_of(pool, &members, exam).await
 }

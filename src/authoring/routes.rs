@@ -54,13 +54,7 @@ struct ExamQuery {
 
 /// The exam a page is about: the one named, else the first.
 async fn exam_of(state: &AppState, code: Option<&str>) -> AppResult<(Vec<ExamSummary>, Blueprint)> {
-    let all = exams(&state.pool).await?;
-    let code = code.map(str::to_string).or_else(|| all.first().map(|e| e.code.clone())).ok_or(AppError::NotFound)?;
-    if !all.iter().any(|e| e.code == code) {
-        return Err(AppError::NotFound);
-    }
-    let bp = stored_blueprint(&state.pool, &code).await?.ok_or(AppError::NotFound)?;
-    Ok((all, bp))
+    state.exam_or_first(code).await
 }
 
 // ---------------------------------------------------------------- dashboard

@@ -49,12 +49,7 @@ struct ExamQuery {
 }
 
 async fn exam_of(state: &AppState, code: Option<&str>) -> AppResult<Blueprint> {
-    let all = exams(&state.pool).await?;
-    let code = code.map(str::to_string).or_else(|| all.first().map(|e| e.code.clone())).ok_or(AppError::NotFound)?;
-    if !all.iter().any(|e| e.code == code) {
-        return Err(AppError::NotFound);
-    }
-    state.blueprint(&code).await
+    Ok(state.exam_or_first(code).await?.1)
 }
 
 /// Percentile shown from this many candidates with a finished mock.

@@ -66,6 +66,22 @@ impl AppState {
         Self { pool, settings: Arc::new(settings), blueprints: Arc::default(), layouts: Arc::default() }
     }
 
+    /// The exam a page asks for, or the first one when it names none, with every exam on offer; 404 for
+    /// an unknown exam.
+    pub async fn exam_or_first(
+        &self,
+        code: Option<&str>,
+    ) -> AppResult<(Vec<crate::bank::store::ExamSummary>, Blueprint)> {
+        let all = crate::bank::store::exams(&self.pool).await?;
+        let code =
+            code.map(str::to_string).or_else(|| all.first().map(|e| e.code.clone())).ok_or(AppError::NotFound)?;
+        if !all.iter().any(|e| e.code == code) {
+            return Err(AppError::NotFound);
+        }
+        let bp = self.blueprint(&code).await?;
+        Ok((all, bp))
+    }
+
     /// The blueprint an exam was synced with; 404 for an unknown exam.
     pub async fn blueprint(&self, code: &str) -> AppResult<Blueprint> {
         self.synced_blueprint(code).await?.ok_or(AppError::NotFound)

@@ -51,6 +51,11 @@ pub fn percent(part: i64, whole: i64) -> i64 {
 }
 
 /// "1 question", "3 questions".
+/// A CSV field, quoted (RFC 4180: inner quotes doubled).
+pub fn csv_field(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
 pub fn count_of(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

@@ -99,6 +99,13 @@ impl Flag {
     }
 }
 
+impl ItemStats {
+    /// Every flag as its plain sentence.
+    pub fn sentences(&self) -> Vec<String> {
+        self.flags.iter().map(|f| f.sentence(self)).collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemStats {
     pub n: usize,
@@ -335,7 +342,8 @@ fn efficiency(xs: &[f64], ys: &[f64]) -> Option<f64> {
     (max > 0.0).then(|| covariance(xs, ys) / max)
 }
 
-fn median(xs: &mut [f64]) -> Option<f64> {
+/// The median (sorts `xs`); None when empty.
+pub fn median(xs: &mut [f64]) -> Option<f64> {
     if xs.is_empty() {
         return None;
     }

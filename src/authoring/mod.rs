@@ -83,11 +83,6 @@ impl Lifecycle {
         }
     }
 
-    /// The word in the record.
-    pub fn done(self) -> &'static str {
-        self.as_str()
-    }
-
     /// The form value and button label.
     pub fn verb(self) -> (&'static str, &'static str) {
         match self {

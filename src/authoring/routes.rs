@@ -358,7 +358,7 @@ async fn question_analysis(
 ) -> AppResult<Option<(item_stats::ItemRow, Vec<String>)>> {
     let report = item_stats::report(&state.pool, exam, &item_stats::Options::default()).await?;
     Ok(report.items.into_iter().find(|r| r.question_id == id).map(|r| {
-        let sentences = r.stats.flags.iter().map(|f| f.sentence(&r.stats)).collect();
+        let sentences = r.stats.sentences();
         (r, sentences)
     }))
 }
@@ -777,7 +777,7 @@ struct AnalysisPage<'a> {
 
 impl AnalysisPage<'_> {
     fn sentences(&self, row: &item_stats::ItemRow) -> Vec<String> {
-        row.stats.flags.iter().map(|f| f.sentence(&row.stats)).collect()
+        row.stats.sentences()
     }
 }
 
@@ -878,7 +878,6 @@ async fn analysis_csv(
 
 /// The rows as CSV (RFC 4180 quoting); option shares as `A=0.60/0.90/0.20` (all / top / bottom third).
 pub fn analysis_csv_text(rows: &[item_stats::ItemRow]) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let num = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
     let mut out = String::from(
         "question,version,task,status,n,facility,sd,discrimination,efficiency,median_seconds,guess_share,options,flags\n",
@@ -903,9 +902,9 @@ pub fn analysis_csv_text(rows: &[item_stats::ItemRow]) -> String {
         let flags: Vec<&str> = s.flags.iter().map(analysis::Flag::code).collect();
         out.push_str(&format!(
             "{},{},{},{},{},{:.3},{:.3},{},{},{},{},{},{}\n",
-            quote(&r.question_id),
+            crate::format::csv_field(&r.question_id),
             r.version,
-            quote(&r.task),
+            crate::format::csv_field(&r.task),
             r.status,
             s.n,
             s.facility,
@@ -914,8 +913,8 @@ pub fn analysis_csv_text(rows: &[item_stats::ItemRow]) -> String {
             num(s.efficiency),
             num(s.median_seconds),
             num(r.guess_share),
-            quote(&options.join(" ")),
-            quote(&flags.join(" "))
+            crate::format::csv_field(&options.join(" ")),
+            crate::format::csv_field(&flags.join(" "))
         ));
     }
     out

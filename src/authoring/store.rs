@@ -489,7 +489,7 @@ pub async fn set_status(
         Some(user),
         exam,
         id,
-        action.done(),
+        action.as_str(),
         Some(current.version_id),
         &format!("{} → {to}", current.status),
     )

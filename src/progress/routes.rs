@@ -127,7 +127,6 @@ async fn answers_csv(
     let bp = exam_of(&state, q.exam.as_deref()).await?;
     let rows = store::answers(&state.pool, user.id, &bp.code).await?;
     let mut csv = String::from("source,answered_at,question,version,task,services,correct,chosen,seconds\n");
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for r in &rows {
         let chosen: Vec<String> = r.chosen.iter().map(|&c| crate::format::letter(c as usize).to_string()).collect();
         let at = r.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
@@ -135,12 +134,12 @@ async fn answers_csv(
             "{},{},{},{},{},{},{},{},{}\n",
             r.source,
             at,
-            quote(&r.question_id),
+            crate::format::csv_field(&r.question_id),
             r.version,
-            quote(&r.task),
-            quote(&r.services.join("; ")),
+            crate::format::csv_field(&r.task),
+            crate::format::csv_field(&r.services.join("; ")),
             r.correct,
-            quote(&chosen.join(" ")),
+            crate::format::csv_field(&chosen.join(" ")),
             r.seconds
         ));
     }

@@ -126,11 +126,7 @@ pub fn progress(bp: &Blueprint, mocks: &[Mock], rows: &[AnswerRow], now: OffsetD
 
     let mock_rows: Vec<&AnswerRow> = rows.iter().filter(|r| r.source == "mock").collect();
     let mut seconds: Vec<f64> = mock_rows.iter().map(|r| f64::from(r.seconds)).collect();
-    seconds.sort_by(f64::total_cmp);
-    let median_seconds = (!seconds.is_empty()).then(|| {
-        let m = seconds.len() / 2;
-        if seconds.len().is_multiple_of(2) { (seconds[m - 1] + seconds[m]) / 2.0 } else { seconds[m] }
-    });
+    let median_seconds = crate::authoring::analysis::median(&mut seconds);
     let mut slowest: Vec<Slow> = mock_rows
         .iter()
         .map(|r| Slow { question_id: r.question_id.clone(), task: r.task.clone(), seconds: r.seconds, at: r.at })
